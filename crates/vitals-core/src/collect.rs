@@ -1,0 +1,302 @@
+//! What a registry exposes at scrape time: family descriptors, series values, the [`Visitor`]
+//! that encoders implement, and the [`Collector`] trait for values computed at scrape time.
+//!
+//! Everything here borrows from the live instruments: walking a registry allocates nothing per
+//! series (summaries excepted, which merge their sketches into one per scrape).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The type of a metric family, as OpenMetrics names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetricType {
+    /// A monotonic total; samples are named `<family>_total`.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Observations counted in cumulative buckets, with `_sum` and `_count`.
+    Histogram,
+    /// Quantiles over a sliding window, with `_sum` and `_count`.
+    Summary,
+    /// Constant labels describing the target; samples are named `<family>_info` with value 1.
+    Info,
+    /// A set of named boolean states, one sample per state.
+    StateSet,
+    /// A value of no declared type (`untyped` in the 0.0.4 text format).
+    Unknown,
+}
+
+impl MetricType {
+    /// The name of the type in OpenMetrics `# TYPE` lines.
+    pub fn openmetrics_name(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Gauge => "gauge",
+            Self::Histogram => "histogram",
+            Self::Summary => "summary",
+            Self::Info => "info",
+            Self::StateSet => "stateset",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The name of the type in Prometheus text 0.0.4 `# TYPE` lines. That format has no info or
+    /// state set type; both are exposed as gauges.
+    pub fn prometheus_name(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Gauge | Self::Info | Self::StateSet => "gauge",
+            Self::Histogram => "histogram",
+            Self::Summary => "summary",
+            Self::Unknown => "untyped",
+        }
+    }
+
+    /// The sample names a family of this type produces besides its own name, as suffixes.
+    /// Registration uses them to reject clashes such as a gauge `foo_total` beside a counter `foo`.
+    pub fn sample_suffixes(self) -> &'static [&'static str] {
+        match self {
+            Self::Counter => &["_total", "_created"],
+            Self::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            Self::Summary => &["_count", "_sum", "_created"],
+            Self::Info => &["_info"],
+            Self::Gauge | Self::StateSet | Self::Unknown => &[],
+        }
+    }
+
+    /// Whether OpenMetrics allows a `# UNIT` on this type (info and state set may not have one).
+    pub fn allows_unit(self) -> bool {
+        !matches!(self, Self::Info | Self::StateSet)
+    }
+}
+
+/// The metadata of a metric family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Descriptor {
+    pub(crate) name: String,
+    pub(crate) help: String,
+    pub(crate) unit: Option<String>,
+    pub(crate) metric_type: MetricType,
+}
+
+impl Descriptor {
+    /// The family name, namespace included. Counters are named without `_total` and info
+    /// metrics without `_info`: the encoders add those suffixes to the samples.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The HELP text, unescaped. Empty means no HELP line.
+    pub fn help(&self) -> &str {
+        &self.help
+    }
+
+    /// The unit, if one was declared; the name always ends in `_<unit>`.
+    pub fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+
+    /// The family's type.
+    pub fn metric_type(&self) -> MetricType {
+        self.metric_type
+    }
+}
+
+/// A sample value: an integer stays an integer so that it is written exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An unsigned integer (integer counters).
+    U64(u64),
+    /// A signed integer (integer gauges).
+    I64(i64),
+    /// A float.
+    F64(f64),
+}
+
+impl Number {
+    /// The value as `f64` (large integers round).
+    #[allow(clippy::cast_precision_loss)] // documented: exposition values are floats anyway
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Self::U64(v) => v as f64,
+            Self::I64(v) => v as f64,
+            Self::F64(v) => v,
+        }
+    }
+}
+
+/// Non-cumulative bucket counts, read live from atomics or given by a collector.
+#[derive(Debug, Clone, Copy)]
+pub enum Counts<'a> {
+    /// The live buckets of a histogram.
+    Atomic(&'a [AtomicU64]),
+    /// Counts from a [`Collector`].
+    Plain(&'a [u64]),
+}
+
+impl Counts<'_> {
+    /// The number of buckets, `+Inf` included.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Atomic(c) => c.len(),
+            Self::Plain(c) => c.len(),
+        }
+    }
+
+    /// Whether there are no buckets (never true for a valid histogram).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The count of bucket `i` alone (not cumulative); 0 past the end.
+    pub fn get(&self, i: usize) -> u64 {
+        match self {
+            Self::Atomic(c) => c.get(i).map_or(0, |a| a.load(Ordering::Relaxed)),
+            Self::Plain(c) => c.get(i).copied().unwrap_or(0),
+        }
+    }
+}
+
+/// A histogram series at scrape time.
+#[derive(Debug, Clone, Copy)]
+pub struct HistogramValue<'a> {
+    /// Finite upper bounds, strictly increasing; the `+Inf` bucket is implicit.
+    pub bounds: &'a [f64],
+    /// One count per bound plus one for `+Inf`, not cumulative.
+    pub counts: Counts<'a>,
+    /// The sum of observations.
+    pub sum: f64,
+    /// When the series was created, in seconds since the Unix epoch.
+    pub created: Option<f64>,
+}
+
+impl HistogramValue<'_> {
+    /// Calls `f(upper_bound, cumulative_count)` for each bucket, ending with `+Inf`, and returns
+    /// the total count. Each bucket is read once, so the `+Inf` bucket always equals the count
+    /// that is returned, even while observations arrive.
+    pub fn for_each_cumulative(&self, mut f: impl FnMut(f64, u64)) -> u64 {
+        let mut total = 0u64;
+        for i in 0..self.counts.len() {
+            total = total.wrapping_add(self.counts.get(i));
+            f(self.bounds.get(i).copied().unwrap_or(f64::INFINITY), total);
+        }
+        total
+    }
+}
+
+/// A summary series at scrape time.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryValue<'a> {
+    /// `(quantile, value)` pairs over the sliding window; the value is NaN when the window is
+    /// empty.
+    pub quantiles: &'a [(f64, f64)],
+    /// The sum of all observations since creation.
+    pub sum: f64,
+    /// The number of observations since creation.
+    pub count: u64,
+    /// When the series was created, in seconds since the Unix epoch.
+    pub created: Option<f64>,
+}
+
+/// State flags, read live from atomics or given by a collector.
+#[derive(Debug, Clone, Copy)]
+pub enum Flags<'a> {
+    /// The live flags of a state set.
+    Atomic(&'a [AtomicBool]),
+    /// Flags from a [`Collector`].
+    Plain(&'a [bool]),
+}
+
+impl Flags<'_> {
+    /// Whether flag `i` is set; false past the end.
+    pub fn get(&self, i: usize) -> bool {
+        match self {
+            Self::Atomic(f) => f.get(i).is_some_and(|a| a.load(Ordering::Relaxed)),
+            Self::Plain(f) => f.get(i).copied().unwrap_or(false),
+        }
+    }
+}
+
+/// A state set series at scrape time.
+#[derive(Debug, Clone, Copy)]
+pub struct StateSetValue<'a> {
+    /// The state names, in declaration order.
+    pub states: &'a [Box<str>],
+    /// Whether each state is set.
+    pub flags: Flags<'a>,
+}
+
+/// The value of one series at scrape time.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum SeriesValue<'a> {
+    /// A counter total and its creation time (seconds since the epoch).
+    Counter {
+        /// The total.
+        value: Number,
+        /// Creation time, in seconds since the Unix epoch.
+        created: Option<f64>,
+    },
+    /// A gauge value.
+    Gauge(Number),
+    /// A value of unknown type.
+    Unknown(Number),
+    /// A histogram.
+    Histogram(HistogramValue<'a>),
+    /// A summary.
+    Summary(SummaryValue<'a>),
+    /// An info series: its labels are the information, its value is 1.
+    Info,
+    /// A state set.
+    StateSet(StateSetValue<'a>),
+}
+
+/// Receives a registry's content, family by family. The encoders implement it.
+///
+/// For each family: one [`family`](Self::family) call, then one [`series`](Self::series) call
+/// per series. Families are never interleaved.
+pub trait Visitor {
+    /// Starts a family.
+    fn family(&mut self, desc: &Descriptor);
+
+    /// One series of the current family. `labels` is the rendered, escaped label text without
+    /// braces (`a="1",b="x"`), constant labels first; empty when there are none.
+    fn series(&mut self, labels: &str, value: &SeriesValue<'_>);
+}
+
+/// Values computed at scrape time, such as a queue's length read from elsewhere.
+///
+/// Implemented for closures, so a collector can be one line:
+///
+/// ```
+/// use vitals_core::{MetricFamily, Registry};
+///
+/// let registry = Registry::new();
+/// registry.register_collector(|out: &mut Vec<MetricFamily>| {
+///     let mut depth = MetricFamily::gauge("queue_depth", "Jobs waiting.").unwrap();
+///     depth.add_gauge(&[("queue", "emails")], 3.0).unwrap();
+///     out.push(depth);
+/// });
+/// ```
+pub trait Collector: Send + Sync {
+    /// Appends this collector's families to `out`. Called once per scrape.
+    ///
+    /// A family whose name clashes with a registered family, or with another family collected in
+    /// the same scrape, is dropped and counted in `vitals_dropped_updates_total`.
+    fn collect(&self, out: &mut Vec<crate::MetricFamily>);
+}
+
+impl<F> Collector for F
+where
+    F: Fn(&mut Vec<crate::MetricFamily>) + Send + Sync,
+{
+    fn collect(&self, out: &mut Vec<crate::MetricFamily>) {
+        self(out);
+    }
+}
+
+impl<C: Collector + ?Sized> Collector for std::sync::Arc<C> {
+    fn collect(&self, out: &mut Vec<crate::MetricFamily>) {
+        (**self).collect(out);
+    }
+}

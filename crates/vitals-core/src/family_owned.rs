@@ -1,0 +1,356 @@
+//! [`MetricFamily`]: a family built by a [`Collector`](crate::Collector) at scrape time.
+
+use crate::collect::{
+    Counts, Descriptor, Flags, HistogramValue, MetricType, Number, SeriesValue, StateSetValue,
+    SummaryValue,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::labels::push_label;
+use crate::name::{validate_label_names, validate_metric_name, validate_unit};
+
+/// A metric family with owned values, built by a [`Collector`](crate::Collector) each scrape.
+///
+/// Every `add_*` validates what it is given and returns an error instead of producing output
+/// that a scraper would reject.
+///
+/// ```
+/// use vitals_core::MetricFamily;
+/// let mut family = MetricFamily::histogram("job_duration_seconds", "Job durations.").unwrap();
+/// family
+///     .add_histogram(&[("queue", "a")], &[(0.5, 2), (1.0, 3), (f64::INFINITY, 4)], 3.7)
+///     .unwrap();
+/// assert!(family.add_gauge(&[], 1.0).is_err()); // wrong type
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricFamily {
+    desc: Descriptor,
+    label_names: Option<Vec<String>>,
+    series: Vec<OwnedSeries>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct OwnedSeries {
+    labels: String,
+    value: OwnedValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum OwnedValue {
+    Counter(f64),
+    Gauge(f64),
+    Unknown(f64),
+    Histogram {
+        bounds: Vec<f64>,
+        counts: Vec<u64>,
+        sum: f64,
+    },
+    Summary {
+        quantiles: Vec<(f64, f64)>,
+        sum: f64,
+        count: u64,
+    },
+    Info,
+    StateSet {
+        states: Vec<Box<str>>,
+        flags: Vec<bool>,
+    },
+}
+
+impl MetricFamily {
+    /// An empty family. A counter's name may end in `_total` and an info's in `_info`; the
+    /// suffix is removed from the family name and written on the samples.
+    pub fn new(name: &str, help: &str, metric_type: MetricType) -> Result<Self> {
+        validate_metric_name(name)?;
+        let name = strip_type_suffix(name, metric_type)?;
+        Ok(Self {
+            desc: Descriptor {
+                name: name.to_owned(),
+                help: help.to_owned(),
+                unit: None,
+                metric_type,
+            },
+            label_names: None,
+            series: Vec::new(),
+        })
+    }
+
+    /// An empty counter family.
+    pub fn counter(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Counter)
+    }
+
+    /// An empty gauge family.
+    pub fn gauge(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Gauge)
+    }
+
+    /// An empty histogram family.
+    pub fn histogram(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Histogram)
+    }
+
+    /// Declares the unit; the name must end in `_<unit>`.
+    pub fn with_unit(mut self, unit: &str) -> Result<Self> {
+        check_unit(&self.desc.name, self.desc.metric_type, unit)?;
+        self.desc.unit = Some(unit.to_owned());
+        Ok(self)
+    }
+
+    /// The family's metadata.
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.desc
+    }
+
+    /// The number of series added.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Whether no series were added.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    fn push(
+        &mut self,
+        metric_type: MetricType,
+        labels: &[(&str, &str)],
+        value: OwnedValue,
+    ) -> Result<&mut Self> {
+        if metric_type != self.desc.metric_type {
+            return Err(Error::new(
+                ErrorKind::TypeMismatch,
+                format!(
+                    "family {:?} is a {}, not a {}; add values of its own type",
+                    self.desc.name,
+                    self.desc.metric_type.openmetrics_name(),
+                    metric_type.openmetrics_name()
+                ),
+            ));
+        }
+        let names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
+        match &self.label_names {
+            Some(known) if known.iter().map(String::as_str).ne(names.iter().copied()) => {
+                return Err(Error::new(
+                    ErrorKind::LabelMismatch,
+                    format!(
+                        "family {:?} has labels [{}], but a series came with [{}]; every series \
+                         of a family carries the same label names in the same order",
+                        self.desc.name,
+                        known.join(", "),
+                        names.join(", ")
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let reserved_state: &[&str] = if metric_type == MetricType::StateSet {
+                    &[self.desc.name.as_str()]
+                } else {
+                    &[]
+                };
+                validate_label_names(&names, reserved_state)?;
+                self.label_names = Some(names.iter().map(|n| (*n).to_owned()).collect());
+            }
+        }
+        let mut text = String::new();
+        for (name, value) in labels {
+            push_label(&mut text, name, value);
+        }
+        self.series.push(OwnedSeries { labels: text, value });
+        Ok(self)
+    }
+
+    /// Adds a counter series. The value must be finite and not negative.
+    pub fn add_counter(&mut self, labels: &[(&str, &str)], value: f64) -> Result<&mut Self> {
+        if !(value >= 0.0 && value.is_finite()) {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                format!("counter value {value} for {:?} must be finite and >= 0", self.desc.name),
+            ));
+        }
+        self.push(MetricType::Counter, labels, OwnedValue::Counter(value))
+    }
+
+    /// Adds a gauge series.
+    pub fn add_gauge(&mut self, labels: &[(&str, &str)], value: f64) -> Result<&mut Self> {
+        self.push(MetricType::Gauge, labels, OwnedValue::Gauge(value))
+    }
+
+    /// Adds a series of unknown type.
+    pub fn add_unknown(&mut self, labels: &[(&str, &str)], value: f64) -> Result<&mut Self> {
+        self.push(MetricType::Unknown, labels, OwnedValue::Unknown(value))
+    }
+
+    /// Adds an info series (value 1); the labels are the information.
+    pub fn add_info(&mut self, labels: &[(&str, &str)]) -> Result<&mut Self> {
+        self.push(MetricType::Info, labels, OwnedValue::Info)
+    }
+
+    /// Adds a histogram series from `(upper_bound, cumulative_count)` pairs, bounds strictly
+    /// increasing and the last one `+Inf`, counts not decreasing.
+    pub fn add_histogram(
+        &mut self,
+        labels: &[(&str, &str)],
+        buckets: &[(f64, u64)],
+        sum: f64,
+    ) -> Result<&mut Self> {
+        let invalid = |why: &str| {
+            Error::new(
+                ErrorKind::InvalidValue,
+                format!("histogram {:?}: {why}", self.desc.name),
+            )
+        };
+        let Some(((last_bound, _), finite)) = buckets.split_last() else {
+            return Err(invalid("needs at least the +Inf bucket"));
+        };
+        if *last_bound != f64::INFINITY {
+            return Err(invalid("the last bucket must have the bound +Inf"));
+        }
+        let mut bounds = Vec::with_capacity(finite.len());
+        let mut counts = Vec::with_capacity(buckets.len());
+        let mut previous: Option<(f64, u64)> = None;
+        for &(bound, cumulative) in buckets {
+            if let Some((prev_bound, prev_count)) = previous {
+                if !(bound > prev_bound) {
+                    return Err(invalid("bucket bounds must be strictly increasing"));
+                }
+                if cumulative < prev_count {
+                    return Err(invalid("bucket counts must be cumulative (not decreasing)"));
+                }
+            }
+            if bound.is_nan() || (bound.is_infinite() && bound < 0.0) {
+                return Err(invalid("bucket bounds must be numbers below +Inf"));
+            }
+            counts.push(cumulative - previous.map_or(0, |p| p.1));
+            if bound.is_finite() {
+                bounds.push(bound);
+            }
+            previous = Some((bound, cumulative));
+        }
+        self.push(
+            MetricType::Histogram,
+            labels,
+            OwnedValue::Histogram {
+                bounds,
+                counts,
+                sum,
+            },
+        )
+    }
+
+    /// Adds a summary series from `(quantile, value)` pairs, quantiles in `[0, 1]`.
+    pub fn add_summary(
+        &mut self,
+        labels: &[(&str, &str)],
+        quantiles: &[(f64, f64)],
+        sum: f64,
+        count: u64,
+    ) -> Result<&mut Self> {
+        if quantiles.iter().any(|(q, _)| !(0.0..=1.0).contains(q)) {
+            return Err(Error::new(
+                ErrorKind::InvalidQuantiles,
+                format!("summary {:?}: quantiles must be in [0, 1]", self.desc.name),
+            ));
+        }
+        self.push(
+            MetricType::Summary,
+            labels,
+            OwnedValue::Summary {
+                quantiles: quantiles.to_vec(),
+                sum,
+                count,
+            },
+        )
+    }
+
+    /// Adds a state set series from `(state, on)` pairs; states must be distinct.
+    pub fn add_state_set(
+        &mut self,
+        labels: &[(&str, &str)],
+        states: &[(&str, bool)],
+    ) -> Result<&mut Self> {
+        let names: Vec<&str> = states.iter().map(|(s, _)| *s).collect();
+        let options = crate::StateSetOptions::new(&names)?;
+        self.push(
+            MetricType::StateSet,
+            labels,
+            OwnedValue::StateSet {
+                states: options.states().to_vec(),
+                flags: states.iter().map(|(_, on)| *on).collect(),
+            },
+        )
+    }
+
+    /// Reports each series to `f` with its label text (without constant labels).
+    pub(crate) fn for_each_series(&self, mut f: impl FnMut(&str, &SeriesValue<'_>)) {
+        for series in &self.series {
+            let value = match &series.value {
+                OwnedValue::Counter(v) => SeriesValue::Counter {
+                    value: Number::F64(*v),
+                    created: None,
+                },
+                OwnedValue::Gauge(v) => SeriesValue::Gauge(Number::F64(*v)),
+                OwnedValue::Unknown(v) => SeriesValue::Unknown(Number::F64(*v)),
+                OwnedValue::Histogram {
+                    bounds,
+                    counts,
+                    sum,
+                } => SeriesValue::Histogram(HistogramValue {
+                    bounds,
+                    counts: Counts::Plain(counts),
+                    sum: *sum,
+                    created: None,
+                }),
+                OwnedValue::Summary {
+                    quantiles,
+                    sum,
+                    count,
+                } => SeriesValue::Summary(SummaryValue {
+                    quantiles,
+                    sum: *sum,
+                    count: *count,
+                    created: None,
+                }),
+                OwnedValue::Info => SeriesValue::Info,
+                OwnedValue::StateSet { states, flags } => SeriesValue::StateSet(StateSetValue {
+                    states,
+                    flags: Flags::Plain(flags),
+                }),
+            };
+            f(&series.labels, &value);
+        }
+    }
+}
+
+/// Removes `_total` from a counter's name and `_info` from an info's, which the encoders add
+/// back on the samples.
+pub(crate) fn strip_type_suffix(name: &str, metric_type: MetricType) -> Result<&str> {
+    let suffix = match metric_type {
+        MetricType::Counter => "_total",
+        MetricType::Info => "_info",
+        _ => return Ok(name),
+    };
+    match name.strip_suffix(suffix) {
+        Some("") => Err(Error::new(
+            ErrorKind::InvalidMetricName,
+            format!("metric name {name:?} is only the suffix {suffix:?}; put a name before it"),
+        )),
+        Some(stripped) => Ok(stripped),
+        None => Ok(name),
+    }
+}
+
+/// Checks a unit against the type and the family name.
+pub(crate) fn check_unit(name: &str, metric_type: MetricType, unit: &str) -> Result<()> {
+    if !metric_type.allows_unit() {
+        return Err(Error::new(
+            ErrorKind::InvalidUnit,
+            format!(
+                "a {} metric cannot have a unit (OpenMetrics forbids it); drop the unit of {name:?}",
+                metric_type.openmetrics_name()
+            ),
+        ));
+    }
+    validate_unit(name, unit)
+}

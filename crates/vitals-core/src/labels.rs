@@ -1,0 +1,150 @@
+//! Label sets: the typed [`LabelSet`] trait, and the escaping and rendering of label text.
+//!
+//! A series' label text (`method="GET",route="/a"`) is rendered once, when the series is
+//! created, with constant labels first. The encoders then copy it; they never re-escape.
+
+use std::hash::{BuildHasher, Hasher};
+
+/// A typed set of label values for a [`Family`](crate::Family).
+///
+/// The label names are fixed for the type; the values come from each instance. The derive macro
+/// (`#[derive(LabelSet)]`) writes this impl; by hand it looks like this:
+///
+/// ```
+/// use vitals_core::{LabelSet, Registry};
+///
+/// struct Request<'a> { method: &'a str, status: u16 }
+///
+/// impl LabelSet for Request<'_> {
+///     fn label_names() -> &'static [&'static str] { &["method", "status"] }
+///     fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
+///         visit(self.method);
+///         visit(&self.status.to_string());
+///     }
+/// }
+///
+/// let registry = Registry::new();
+/// let requests = registry
+///     .counter("requests", "Requests served.")
+///     .register_typed::<Request>()
+///     .unwrap();
+/// requests.get(&Request { method: "GET", status: 200 }).inc();
+/// assert_eq!(requests.get(&Request { method: "GET", status: 200 }).get(), 1);
+/// ```
+pub trait LabelSet {
+    /// The label names, in the order [`visit_values`](Self::visit_values) yields the values.
+    fn label_names() -> &'static [&'static str]
+    where
+        Self: Sized;
+
+    /// Calls `visit` once per label value, in the order of [`label_names`](Self::label_names).
+    fn visit_values(&self, visit: &mut dyn FnMut(&str));
+}
+
+impl<T: LabelSet + ?Sized> LabelSet for &T {
+    fn label_names() -> &'static [&'static str]
+    where
+        Self: Sized,
+    {
+        // `&T` is only used through `visit_values`; families ask the inner type for names.
+        &[]
+    }
+
+    fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
+        (**self).visit_values(visit);
+    }
+}
+
+/// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require.
+///
+/// ```
+/// let mut out = String::new();
+/// vitals_core::labels::escape_label_value("a\"b\\c\nd", &mut out);
+/// assert_eq!(out, r#"a\"b\\c\nd"#);
+/// ```
+pub fn escape_label_value(value: &str, out: &mut String) {
+    let mut rest = value;
+    while let Some(pos) = rest.find(['\\', '"', '\n']) {
+        out.push_str(&rest[..pos]);
+        out.push_str(match rest.as_bytes()[pos] {
+            b'\\' => "\\\\",
+            b'"' => "\\\"",
+            _ => "\\n",
+        });
+        rest = &rest[pos + 1..];
+    }
+    out.push_str(rest);
+}
+
+/// Appends `name="escaped value"` to `out`, with a leading comma when `out` is not empty.
+pub(crate) fn push_label(out: &mut String, name: &str, value: &str) {
+    if !out.is_empty() {
+        out.push(',');
+    }
+    out.push_str(name);
+    out.push_str("=\"");
+    escape_label_value(value, out);
+    out.push('"');
+}
+
+/// Hashes a sequence of label values so that different sequences hash apart with high
+/// probability, even when their concatenations are equal (`["ab","c"]` vs `["a","bc"]`): each
+/// value is prefixed by its length. Equality is always confirmed value by value afterwards, so a
+/// collision costs a comparison, never a merged series.
+pub(crate) fn hash_values<S: BuildHasher>(
+    build: &S,
+    visit: &dyn Fn(&mut dyn FnMut(&str)),
+) -> (u64, usize) {
+    let mut hasher = build.build_hasher();
+    let mut count = 0usize;
+    visit(&mut |value| {
+        hasher.write_usize(value.len());
+        hasher.write(value.as_bytes());
+        count += 1;
+    });
+    (hasher.finish(), count)
+}
+
+/// Whether the visited values equal `stored`, in order and in number.
+pub(crate) fn values_equal(stored: &[Box<str>], visit: &dyn Fn(&mut dyn FnMut(&str))) -> bool {
+    let mut index = 0usize;
+    let mut equal = true;
+    visit(&mut |value| {
+        equal &= stored.get(index).is_some_and(|s| **s == *value);
+        index += 1;
+    });
+    equal && index == stored.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::hash_map::RandomState;
+
+    fn visit_slice(values: &[&str]) -> impl Fn(&mut dyn FnMut(&str)) + '_ {
+        move |f| values.iter().for_each(|v| f(v))
+    }
+
+    #[test]
+    fn escaping() {
+        let mut out = String::new();
+        escape_label_value("plain ünïcødé", &mut out);
+        assert_eq!(out, "plain ünïcødé");
+        out.clear();
+        escape_label_value("\\\"\n\n\\", &mut out);
+        assert_eq!(out, "\\\\\\\"\\n\\n\\\\");
+    }
+
+    #[test]
+    fn length_prefix_separates_concatenations() {
+        let build = RandomState::new();
+        let (a, _) = hash_values(&build, &visit_slice(&["ab", "c"]));
+        let (b, _) = hash_values(&build, &visit_slice(&["a", "bc"]));
+        assert_ne!(a, b);
+        let stored: Vec<Box<str>> = vec!["ab".into(), "c".into()];
+        assert!(values_equal(&stored, &visit_slice(&["ab", "c"])));
+        assert!(!values_equal(&stored, &visit_slice(&["a", "bc"])));
+        assert!(!values_equal(&stored, &visit_slice(&["ab"])));
+        assert!(!values_equal(&stored, &visit_slice(&["ab", "c", ""])));
+    }
+}

@@ -1,0 +1,163 @@
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use super::{sealed, Metric};
+use crate::atomic::{unix_now, AtomicF64};
+use crate::collect::{MetricType, Number, SeriesValue, Visitor};
+
+/// An integer value that goes up and down, such as requests in flight.
+///
+/// ```
+/// use vitals_core::Registry;
+/// let registry = Registry::new();
+/// let in_flight = registry.gauge("in_flight", "Requests in flight.").register().unwrap();
+/// in_flight.inc();
+/// in_flight.add(5);
+/// in_flight.dec();
+/// in_flight.sub(2);
+/// assert_eq!(in_flight.get(), 3);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Gauge {
+    inner: Arc<AtomicI64>,
+}
+
+impl Gauge {
+    /// A gauge at zero that belongs to no registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: i64) {
+        self.inner.store(v, Ordering::Relaxed);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.sub(1);
+    }
+
+    /// Adds `v` (wrapping at the `i64` range).
+    #[inline]
+    pub fn add(&self, v: i64) {
+        self.inner.fetch_add(v, Ordering::Relaxed);
+    }
+
+    /// Subtracts `v` (wrapping at the `i64` range).
+    #[inline]
+    pub fn sub(&self, v: i64) {
+        self.inner.fetch_sub(v, Ordering::Relaxed);
+    }
+
+    /// Sets the value to the current Unix time in whole seconds.
+    pub fn set_to_current_time(&self) {
+        #[allow(clippy::cast_possible_truncation)] // whole seconds are what this gauge holds
+        self.set(unix_now() as i64);
+    }
+
+    /// The current value.
+    pub fn get(&self) -> i64 {
+        self.inner.load(Ordering::Relaxed)
+    }
+}
+
+impl sealed::Sealed for Gauge {}
+
+impl Metric for Gauge {
+    type Options = ();
+    const TYPE: MetricType = MetricType::Gauge;
+
+    fn from_options((): &()) -> Self {
+        Self::new()
+    }
+
+    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+        visitor.series(labels, &SeriesValue::Gauge(Number::I64(self.get())));
+    }
+}
+
+/// A float value that goes up and down, such as a temperature or a ratio.
+///
+/// ```
+/// use vitals_core::FloatGauge;
+/// let ratio = FloatGauge::new();
+/// ratio.set(0.5);
+/// ratio.add(0.25);
+/// ratio.sub(1.0);
+/// assert_eq!(ratio.get(), -0.25);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct FloatGauge {
+    inner: Arc<AtomicF64>,
+}
+
+impl FloatGauge {
+    /// A gauge at zero that belongs to no registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the value (NaN and infinities included: a gauge may report them).
+    #[inline]
+    pub fn set(&self, v: f64) {
+        self.inner.set(v);
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.inner.add(1.0);
+    }
+
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.inner.add(-1.0);
+    }
+
+    /// Adds `v`.
+    #[inline]
+    pub fn add(&self, v: f64) {
+        self.inner.add(v);
+    }
+
+    /// Subtracts `v`.
+    #[inline]
+    pub fn sub(&self, v: f64) {
+        self.inner.add(-v);
+    }
+
+    /// Sets the value to the current Unix time in seconds, with sub-second precision.
+    pub fn set_to_current_time(&self) {
+        self.set(unix_now());
+    }
+
+    /// The current value.
+    pub fn get(&self) -> f64 {
+        self.inner.get()
+    }
+}
+
+impl sealed::Sealed for FloatGauge {}
+
+impl Metric for FloatGauge {
+    type Options = ();
+    const TYPE: MetricType = MetricType::Gauge;
+
+    fn from_options((): &()) -> Self {
+        Self::new()
+    }
+
+    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+        visitor.series(labels, &SeriesValue::Gauge(Number::F64(self.get())));
+    }
+}

@@ -1,0 +1,507 @@
+//! The [`Registry`]: where families are registered, checked against each other, and walked at
+//! scrape time.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use crate::collect::{Collector, Descriptor, MetricType, Visitor};
+use crate::error::{Error, ErrorKind, Result};
+use crate::family::{Collect, DynamicLabels, Family, FamilyCore};
+use crate::family_owned::{check_unit, strip_type_suffix, MetricFamily};
+use crate::labels::{push_label, LabelSet};
+use crate::metrics::{
+    Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramOptions, Info, Metric, StateSet,
+    StateSetOptions, Summary, SummaryOptions, Unknown,
+};
+use crate::name::{validate_label_name, validate_label_names, validate_metric_name};
+use crate::self_metrics::{self, record, DropReason};
+
+/// A set of metric families that are exposed together.
+///
+/// Cloning a registry is cheap and shares its content. Registration checks every rule a scraper
+/// would enforce later, and returns a typed [`Error`] instead of producing output that a
+/// scraper would reject.
+///
+/// ```
+/// use vitals_core::Registry;
+///
+/// let registry = Registry::builder()
+///     .with_namespace("shop")
+///     .with_const_label("region", "eu-west")
+///     .build()
+///     .unwrap();
+/// let orders = registry.counter("orders", "Orders placed.").register().unwrap();
+/// orders.inc();
+/// assert_eq!(registry.family_names(), vec!["shop_orders".to_string()]);
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<RegistryInner>,
+}
+
+struct RegistryInner {
+    namespace: Option<String>,
+    const_label_names: Vec<String>,
+    /// The constant labels, rendered once: the prefix of every series' label text.
+    const_text: String,
+    state: RwLock<State>,
+}
+
+#[derive(Default)]
+struct State {
+    entries: Vec<Entry>,
+    /// Every sample name a registered family produces (its name and its suffixed names),
+    /// mapped to the family that produces it.
+    claimed: HashMap<String, String>,
+}
+
+enum Entry {
+    Family(Arc<dyn Collect>),
+    Collector(Box<dyn Collector>),
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("namespace", &self.inner.namespace)
+            .field("const_labels", &self.inner.const_text)
+            .field("families", &self.family_names())
+            .finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The process-wide registry, created on first use with the
+/// [`self_metrics`](crate::self_metrics) collector registered.
+///
+/// ```
+/// let requests = vitals_core::default_registry()
+///     .counter("doc_default_requests", "Requests served.")
+///     .register()
+///     .unwrap();
+/// requests.inc();
+/// ```
+pub fn default_registry() -> &'static Registry {
+    static DEFAULT: OnceLock<Registry> = OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        let registry = Registry::new();
+        registry.register_collector(self_metrics::collector());
+        registry
+    })
+}
+
+/// Configures a [`Registry`]. Defaults: no namespace, no constant labels.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryBuilder {
+    namespace: Option<String>,
+    const_labels: Vec<(String, String)>,
+}
+
+impl RegistryBuilder {
+    /// A builder with the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A prefix for every family registered through the builders: `ns` makes `requests` into
+    /// `ns_requests`. Not applied to collectors' families. Default: none.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// A label added to every series of the registry, collectors' included, written before the
+    /// series' own labels. Default: none.
+    pub fn with_const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.const_labels.push((name.into(), value.into()));
+        self
+    }
+
+    /// Checks the configuration and builds the registry.
+    pub fn build(self) -> Result<Registry> {
+        if let Some(namespace) = &self.namespace {
+            validate_metric_name(namespace).map_err(|e| {
+                Error::new(ErrorKind::InvalidConfig, format!("namespace: {}", e.message()))
+            })?;
+        }
+        let names: Vec<&str> = self.const_labels.iter().map(|(n, _)| n.as_str()).collect();
+        validate_label_names(&names, &[]).map_err(|e| {
+            Error::new(ErrorKind::InvalidConfig, format!("constant label: {}", e.message()))
+        })?;
+        let mut const_text = String::new();
+        for (name, value) in &self.const_labels {
+            push_label(&mut const_text, name, value);
+        }
+        Ok(Registry {
+            inner: Arc::new(RegistryInner {
+                namespace: self.namespace,
+                const_label_names: names.iter().map(|n| (*n).to_owned()).collect(),
+                const_text,
+                state: RwLock::new(State::default()),
+            }),
+        })
+    }
+}
+
+impl Registry {
+    /// An empty registry with no namespace and no constant labels.
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(RegistryInner {
+                namespace: None,
+                const_label_names: Vec::new(),
+                const_text: String::new(),
+                state: RwLock::new(State::default()),
+            }),
+        }
+    }
+
+    /// A [`RegistryBuilder`] for a namespace and constant labels.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::new()
+    }
+
+    /// The namespace prefix, if any.
+    pub fn namespace(&self) -> Option<&str> {
+        self.inner.namespace.as_deref()
+    }
+
+    fn builder_for<M: Metric>(
+        &self,
+        name: &str,
+        help: &str,
+        options: Result<M::Options>,
+    ) -> MetricBuilder<'_, M> {
+        MetricBuilder {
+            registry: self,
+            name: name.to_owned(),
+            help: help.to_owned(),
+            unit: None,
+            options,
+        }
+    }
+
+    /// Starts registering an integer [`Counter`]. The name may end in `_total`; the family is
+    /// named without it and the samples with it.
+    pub fn counter(&self, name: &str, help: &str) -> MetricBuilder<'_, Counter> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering a [`FloatCounter`].
+    pub fn float_counter(&self, name: &str, help: &str) -> MetricBuilder<'_, FloatCounter> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering an integer [`Gauge`].
+    pub fn gauge(&self, name: &str, help: &str) -> MetricBuilder<'_, Gauge> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering a [`FloatGauge`].
+    pub fn float_gauge(&self, name: &str, help: &str) -> MetricBuilder<'_, FloatGauge> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering a [`Histogram`], with [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS)
+    /// unless [`with_buckets`](MetricBuilder::with_buckets) says otherwise.
+    pub fn histogram(&self, name: &str, help: &str) -> MetricBuilder<'_, Histogram> {
+        self.builder_for(name, help, Ok(HistogramOptions::default()))
+    }
+
+    /// Starts registering a [`Summary`] with [`SummaryOptions`]' defaults unless
+    /// [`with_summary_options`](MetricBuilder::with_summary_options) says otherwise.
+    pub fn summary(&self, name: &str, help: &str) -> MetricBuilder<'_, Summary> {
+        self.builder_for(name, help, Ok(SummaryOptions::default()))
+    }
+
+    /// Starts registering an [`Info`] metric. The name may end in `_info`; the family is named
+    /// without it and the samples with it.
+    pub fn info(&self, name: &str, help: &str) -> MetricBuilder<'_, Info> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering a [`StateSet`] with these states.
+    pub fn state_set<S: AsRef<str>>(
+        &self,
+        name: &str,
+        help: &str,
+        states: &[S],
+    ) -> MetricBuilder<'_, StateSet> {
+        self.builder_for(name, help, StateSetOptions::new(states))
+    }
+
+    /// Starts registering an [`Unknown`]-typed metric.
+    pub fn unknown(&self, name: &str, help: &str) -> MetricBuilder<'_, Unknown> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Adds a collector, called at each scrape after the families registered before it.
+    pub fn register_collector(&self, collector: impl Collector + 'static) {
+        self.write().entries.push(Entry::Collector(Box::new(collector)));
+    }
+
+    /// Removes the family named `name` (the full name, namespace included, without `_total`
+    /// for counters); returns whether it was registered. Its handles keep working, unexposed.
+    pub fn unregister(&self, name: &str) -> bool {
+        let mut state = self.write();
+        let before = state.entries.len();
+        state.entries.retain(|e| match e {
+            Entry::Family(f) => f.descriptor().name() != name,
+            Entry::Collector(_) => true,
+        });
+        let removed = state.entries.len() != before;
+        if removed {
+            state.claimed.retain(|_, owner| owner != name);
+        }
+        removed
+    }
+
+    /// The names of the registered families, in registration order (collectors' not included).
+    pub fn family_names(&self) -> Vec<String> {
+        self.read()
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Family(f) => Some(f.descriptor().name().to_owned()),
+                Entry::Collector(_) => None,
+            })
+            .collect()
+    }
+
+    /// Walks every family and series, in registration order. This is what encoders call.
+    pub fn visit(&self, visitor: &mut dyn Visitor) {
+        let state = self.read();
+        let mut collected: Vec<MetricFamily> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut text = String::new();
+        for entry in &state.entries {
+            match entry {
+                Entry::Family(family) => family.visit(visitor),
+                Entry::Collector(collector) => {
+                    collected.clear();
+                    collector.collect(&mut collected);
+                    for family in &collected {
+                        let desc = family.descriptor();
+                        let names = claimed_names(desc.name(), desc.metric_type());
+                        if names
+                            .iter()
+                            .any(|n| state.claimed.contains_key(n) || seen.contains(n))
+                        {
+                            record(DropReason::CollectorClash);
+                            continue;
+                        }
+                        seen.extend(names);
+                        visitor.family(desc);
+                        family.for_each_series(|labels, value| {
+                            text.clear();
+                            text.push_str(&self.inner.const_text);
+                            if !text.is_empty() && !labels.is_empty() {
+                                text.push(',');
+                            }
+                            text.push_str(labels);
+                            visitor.series(&text, value);
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // Poisoning only records that a thread panicked while holding the lock; registration
+    // mutates the state in one step, so the state is consistent and is used as is.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.inner.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.inner.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The sample names a family produces: its own name and each suffixed name.
+fn claimed_names(name: &str, metric_type: MetricType) -> Vec<String> {
+    std::iter::once(name.to_owned())
+        .chain(metric_type.sample_suffixes().iter().map(|s| format!("{name}{s}")))
+        .collect()
+}
+
+/// Registers one metric family: made by [`Registry::counter`], [`Registry::histogram`] and the
+/// like; finished by [`register`](Self::register) (no labels),
+/// [`register_family`](Self::register_family) (label names given as strings) or
+/// [`register_typed`](Self::register_typed) (a [`LabelSet`] type).
+#[must_use = "nothing is registered until `register`, `register_family` or `register_typed`"]
+pub struct MetricBuilder<'r, M: Metric> {
+    registry: &'r Registry,
+    name: String,
+    help: String,
+    unit: Option<String>,
+    options: Result<M::Options>,
+}
+
+impl<M: Metric> std::fmt::Debug for MetricBuilder<'_, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricBuilder")
+            .field("name", &self.name)
+            .field("unit", &self.unit)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'r, M: Metric> MetricBuilder<'r, M> {
+    /// Declares the unit (OpenMetrics `# UNIT`), such as `seconds` or `bytes`. The name must end
+    /// in `_<unit>` (before `_total` for counters). Info and state set metrics take no unit.
+    /// Default: none.
+    pub fn with_unit(mut self, unit: &str) -> Self {
+        self.unit = Some(unit.to_owned());
+        self
+    }
+
+    /// Registers a family without labels and returns its one series.
+    pub fn register(self) -> Result<M> {
+        let family: Family<M> = self.register_family(&[])?;
+        family.try_with_labels(&[])
+    }
+
+    /// Registers a family with these label names, looked up by `&[&str]` values.
+    pub fn register_family(self, label_names: &[&str]) -> Result<Family<M, DynamicLabels>> {
+        self.finish(label_names)
+    }
+
+    /// Registers a family whose label names and values come from the [`LabelSet`] type `L`.
+    pub fn register_typed<L: LabelSet>(self) -> Result<Family<M, L>> {
+        self.finish(L::label_names())
+    }
+
+    fn finish<L>(self, label_names: &[&str]) -> Result<Family<M, L>> {
+        let options = self.options?;
+        validate_metric_name(&self.name)?;
+        let base = strip_type_suffix(&self.name, M::TYPE)?;
+        let name = match &self.registry.inner.namespace {
+            Some(ns) => format!("{ns}_{base}"),
+            None => base.to_owned(),
+        };
+        if let Some(unit) = &self.unit {
+            check_unit(&name, M::TYPE, unit)?;
+        }
+        let inner = &self.registry.inner;
+        let taken: Vec<&str> = inner.const_label_names.iter().map(String::as_str).collect();
+        validate_label_names(label_names, &taken)?;
+        if M::TYPE == MetricType::StateSet {
+            // The state label is named after the family: a user label of that name would clash.
+            if label_names.contains(&name.as_str()) || taken.contains(&name.as_str()) {
+                return Err(Error::new(
+                    ErrorKind::ReservedLabelName,
+                    format!(
+                        "label name {name:?} is reserved in state set {name:?}: its states are \
+                         written in a label named after the metric; rename the label"
+                    ),
+                ));
+            }
+            validate_label_name(&name).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidMetricName,
+                    format!(
+                        "state set name {name:?} must also be a valid label name (no ':'), since \
+                         its states are written in a label of that name"
+                    ),
+                )
+            })?;
+        }
+        let desc = Descriptor {
+            name: name.clone(),
+            help: self.help,
+            unit: self.unit,
+            metric_type: M::TYPE,
+        };
+        let core = Arc::new(FamilyCore::<M>::new(
+            desc,
+            label_names.iter().map(|n| (*n).to_owned()).collect(),
+            inner.const_text.clone(),
+            options,
+        ));
+
+        let mut state = self.registry.write();
+        if let Some(owner) = state.claimed.get(&name) {
+            let kind = if *owner == name {
+                ErrorKind::DuplicateMetric
+            } else {
+                ErrorKind::NameClash
+            };
+            return Err(clash_error(kind, &name, owner));
+        }
+        let claimed = claimed_names(&name, M::TYPE);
+        if let Some((sample, owner)) = claimed
+            .iter()
+            .find_map(|n| state.claimed.get(n).map(|owner| (n, owner)))
+        {
+            return Err(Error::new(
+                ErrorKind::NameClash,
+                format!(
+                    "metric {name:?} would write samples named {sample:?}, which metric {owner:?} \
+                     already writes; rename one of them"
+                ),
+            ));
+        }
+        for sample in claimed {
+            state.claimed.insert(sample, name.clone());
+        }
+        state
+            .entries
+            .push(Entry::Family(Arc::clone(&core) as Arc<dyn Collect>));
+        Ok(Family::from_core(core))
+    }
+}
+
+fn clash_error(kind: ErrorKind, name: &str, owner: &str) -> Error {
+    if kind == ErrorKind::DuplicateMetric {
+        Error::new(
+            kind,
+            format!(
+                "metric {name:?} is already registered; register it once and share the handle \
+                 (handles are cheap to clone), or choose another name"
+            ),
+        )
+    } else {
+        Error::new(
+            kind,
+            format!(
+                "metric name {name:?} is a sample name of metric {owner:?} (for example its \
+                 _total, _bucket or _created samples); rename one of them"
+            ),
+        )
+    }
+}
+
+impl MetricBuilder<'_, Histogram> {
+    /// The bucket upper bounds: finite and strictly increasing (a trailing `+Inf` is accepted).
+    /// Default: [`DEFAULT_BUCKETS`](crate::DEFAULT_BUCKETS). Invalid bounds make the
+    /// registration fail with [`ErrorKind::InvalidBuckets`].
+    pub fn with_buckets(mut self, bounds: &[f64]) -> Self {
+        self.options = HistogramOptions::new(bounds);
+        self
+    }
+}
+
+impl MetricBuilder<'_, Summary> {
+    /// The quantiles and window. Default: [`SummaryOptions::default`].
+    pub fn with_summary_options(mut self, options: SummaryOptions) -> Self {
+        self.options = Ok(options);
+        self
+    }
+}
+
+impl MetricBuilder<'_, Info> {
+    /// Registers an info family with one series carrying these labels, the common case.
+    pub fn register_with(self, labels: &[(&str, &str)]) -> Result<Info> {
+        let names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
+        let values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
+        let family = self.register_family(&names)?;
+        family.try_with_labels(&values)
+    }
+}

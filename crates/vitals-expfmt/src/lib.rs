@@ -1,0 +1,83 @@
+//! # vitals-expfmt
+//!
+//! Exposition formats for [vitals](https://github.com/vitals-rs/vitals): encoders for
+//! Prometheus text 0.0.4 and OpenMetrics 1.0.0, and content negotiation between them.
+//!
+//! The encoders write into a caller-owned `Vec<u8>` that can be reused from scrape to scrape;
+//! each series' label text was rendered and escaped when the series was created, so encoding is
+//! copying plus number formatting, with no allocation per series.
+//!
+//! ```
+//! use vitals_core::Registry;
+//! use vitals_expfmt::{encode, Format};
+//!
+//! let registry = Registry::new();
+//! let jobs = registry
+//!     .counter("jobs", "Jobs run.")
+//!     .register_family(&["queue"])
+//!     .unwrap();
+//! jobs.with_labels(&["mail \"fast\""]).inc_by(3);
+//!
+//! let mut out = Vec::new();
+//! encode(&registry, Format::PrometheusText, &mut out);
+//! assert_eq!(
+//!     String::from_utf8(out).unwrap(),
+//!     "# HELP jobs_total Jobs run.\n\
+//!      # TYPE jobs_total counter\n\
+//!      jobs_total{queue=\"mail \\\"fast\\\"\"} 3\n"
+//! );
+//! ```
+//!
+//! | module | what is in it |
+//! | --- | --- |
+//! | [`Format`] | the formats, their content types, `Accept` negotiation |
+//! | [`encode`] | one call for any format |
+//! | [`number`] | Go `%g` and OpenMetrics canonical float formatting |
+
+mod escape;
+mod format;
+pub mod number;
+mod openmetrics;
+mod text;
+
+pub use format::Format;
+
+use vitals_core::Registry;
+
+/// Appends the exposition of `registry` in `format` to `out`. Clear and reuse `out` between
+/// scrapes to avoid allocating.
+pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
+    match format {
+        Format::OpenMetrics => {
+            let mut encoder = openmetrics::OpenMetricsEncoder {
+                out,
+                name: String::new(),
+            };
+            registry.visit(&mut encoder);
+            encoder.out.extend_from_slice(b"# EOF\n");
+        }
+        _ => {
+            let mut encoder = text::TextEncoder {
+                out,
+                name: String::new(),
+                family: String::new(),
+            };
+            registry.visit(&mut encoder);
+        }
+    }
+}
+
+/// The exposition of `registry` in `format`, as a `String`.
+///
+/// ```
+/// use vitals_core::Registry;
+/// use vitals_expfmt::{encode_to_string, Format};
+/// assert_eq!(encode_to_string(&Registry::new(), Format::OpenMetrics), "# EOF\n");
+/// ```
+pub fn encode_to_string(registry: &Registry, format: Format) -> String {
+    let mut out = Vec::new();
+    encode(registry, format, &mut out);
+    // Every byte written comes from `str`s or ASCII, so this never fails; the lossy path keeps
+    // the function total regardless.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}

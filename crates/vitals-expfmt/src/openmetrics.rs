@@ -1,0 +1,159 @@
+//! OpenMetrics 1.0.0 text.
+//!
+//! Counter families are named without `_total`, their samples with it; `# UNIT` is written when
+//! declared; HELP escapes `\`, `"` and newline; `_created` follows counters, histograms and
+//! summaries; `le` and `quantile` values are canonical (`1.0`, `+Inf`); info samples end in
+//! `_info` with value 1; state set samples carry the family name as a label; a histogram with a
+//! negative bucket bound, or a negative sum, omits `_sum`, as the specification requires; the
+//! output ends with exactly one `# EOF`.
+
+use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
+use vitals_core::{Descriptor, Number, SeriesValue, Visitor};
+
+use crate::escape;
+use crate::number::{write_canonical_float, write_go_float, write_i64, write_u64};
+use crate::text::{write_labels, Extra};
+
+/// Encodes a registry as OpenMetrics into `out` (appending); the caller writes `# EOF`.
+pub(crate) struct OpenMetricsEncoder<'a> {
+    pub(crate) out: &'a mut Vec<u8>,
+    pub(crate) name: String,
+}
+
+impl Visitor for OpenMetricsEncoder<'_> {
+    fn family(&mut self, desc: &Descriptor) {
+        self.name.clear();
+        self.name.push_str(desc.name());
+        self.out.extend_from_slice(b"# TYPE ");
+        self.out.extend_from_slice(self.name.as_bytes());
+        self.out.push(b' ');
+        self.out
+            .extend_from_slice(desc.metric_type().openmetrics_name().as_bytes());
+        self.out.push(b'\n');
+        if let Some(unit) = desc.unit() {
+            self.out.extend_from_slice(b"# UNIT ");
+            self.out.extend_from_slice(self.name.as_bytes());
+            self.out.push(b' ');
+            self.out.extend_from_slice(unit.as_bytes());
+            self.out.push(b'\n');
+        }
+        if !desc.help().is_empty() {
+            self.out.extend_from_slice(b"# HELP ");
+            self.out.extend_from_slice(self.name.as_bytes());
+            self.out.push(b' ');
+            escape::help_openmetrics(self.out, desc.help());
+            self.out.push(b'\n');
+        }
+    }
+
+    fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
+        match value {
+            SeriesValue::Counter { value, created } => {
+                self.sample("_total", labels, None);
+                self.number(*value);
+                self.created(labels, *created);
+            }
+            SeriesValue::Gauge(value) | SeriesValue::Unknown(value) => {
+                self.sample("", labels, None);
+                self.number(*value);
+                self.out.push(b'\n');
+            }
+            SeriesValue::Info => {
+                self.sample("_info", labels, None);
+                self.out.extend_from_slice(b"1\n");
+            }
+            SeriesValue::Histogram(h) => self.histogram(labels, h),
+            SeriesValue::Summary(s) => self.summary(labels, s),
+            SeriesValue::StateSet(s) => self.state_set(labels, s),
+            _ => {}
+        }
+    }
+}
+
+impl OpenMetricsEncoder<'_> {
+    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>) {
+        self.out.extend_from_slice(self.name.as_bytes());
+        self.out.extend_from_slice(suffix.as_bytes());
+        write_labels(self.out, labels, extra, write_canonical_float);
+        self.out.push(b' ');
+    }
+
+    fn number(&mut self, value: Number) {
+        match value {
+            Number::U64(v) => write_u64(self.out, v),
+            Number::I64(v) => write_i64(self.out, v),
+            Number::F64(v) => write_go_float(self.out, v),
+        }
+    }
+
+    /// Ends the previous line and writes `_created` when known.
+    fn created(&mut self, labels: &str, created: Option<f64>) {
+        self.out.push(b'\n');
+        if let Some(created) = created {
+            self.sample("_created", labels, None);
+            write_go_float(self.out, created);
+            self.out.push(b'\n');
+        }
+    }
+
+    fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+        let count = h.for_each_cumulative(|bound, cumulative| {
+            self.sample("_bucket", labels, Some(Extra::Float("le", bound)));
+            write_u64(self.out, cumulative);
+            self.out.push(b'\n');
+        });
+        self.sample("_count", labels, None);
+        write_u64(self.out, count);
+        self.out.push(b'\n');
+        // OpenMetrics: a histogram with negative buckets has no _sum (and _sum is counter-like,
+        // so it may not be negative either).
+        let negative = h.bounds.first().is_some_and(|b| *b < 0.0) || h.sum < 0.0;
+        if !negative {
+            self.sample("_sum", labels, None);
+            write_go_float(self.out, h.sum);
+            self.out.push(b'\n');
+        }
+        if let Some(created) = h.created {
+            self.sample("_created", labels, None);
+            write_go_float(self.out, created);
+            self.out.push(b'\n');
+        }
+    }
+
+    fn summary(&mut self, labels: &str, s: &SummaryValue<'_>) {
+        for &(q, v) in s.quantiles {
+            self.sample("", labels, Some(Extra::Float("quantile", q)));
+            write_go_float(self.out, v);
+            self.out.push(b'\n');
+        }
+        self.sample("_count", labels, None);
+        write_u64(self.out, s.count);
+        self.out.push(b'\n');
+        if s.sum >= 0.0 || s.sum.is_nan() {
+            self.sample("_sum", labels, None);
+            write_go_float(self.out, s.sum);
+            self.out.push(b'\n');
+        }
+        if let Some(created) = s.created {
+            self.sample("_created", labels, None);
+            write_go_float(self.out, created);
+            self.out.push(b'\n');
+        }
+    }
+
+    fn state_set(&mut self, labels: &str, s: &StateSetValue<'_>) {
+        let family = std::mem::take(&mut self.name);
+        for (i, state) in s.states.iter().enumerate() {
+            self.out.extend_from_slice(family.as_bytes());
+            write_labels(
+                self.out,
+                labels,
+                Some(Extra::Text(&family, state)),
+                write_canonical_float,
+            );
+            self.out
+                .extend_from_slice(if s.flags.get(i) { b" 1\n" } else { b" 0\n" });
+        }
+        self.name = family;
+    }
+}

@@ -1,0 +1,161 @@
+//! Prometheus text format 0.0.4.
+//!
+//! TYPE and HELP lines carry the sample name (`foo_total` for a counter, `foo_info` for an
+//! info); HELP escapes `\` and newline only; info and state set families are gauges; `le` and
+//! `quantile` values are written as client_golang writes them (Go's `%g`); `_created` samples
+//! are not written (0.0.4 has no place for them).
+
+use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
+use vitals_core::{Descriptor, MetricType, Number, SeriesValue, Visitor};
+
+use crate::escape;
+use crate::number::{write_go_float, write_i64, write_u64};
+
+/// Encodes a registry as Prometheus text 0.0.4 into `out` (appending).
+pub(crate) struct TextEncoder<'a> {
+    pub(crate) out: &'a mut Vec<u8>,
+    /// The current family's sample base name (`foo_total`, `foo_info`, or `foo`), reused
+    /// across families so that encoding allocates only while it grows.
+    pub(crate) name: String,
+    pub(crate) family: String,
+}
+
+impl Visitor for TextEncoder<'_> {
+    fn family(&mut self, desc: &Descriptor) {
+        self.family.clear();
+        self.family.push_str(desc.name());
+        self.name.clear();
+        self.name.push_str(desc.name());
+        match desc.metric_type() {
+            MetricType::Counter => self.name.push_str("_total"),
+            MetricType::Info => self.name.push_str("_info"),
+            _ => {}
+        }
+        if !desc.help().is_empty() {
+            self.out.extend_from_slice(b"# HELP ");
+            self.out.extend_from_slice(self.name.as_bytes());
+            self.out.push(b' ');
+            escape::help_text(self.out, desc.help());
+            self.out.push(b'\n');
+        }
+        self.out.extend_from_slice(b"# TYPE ");
+        self.out.extend_from_slice(self.name.as_bytes());
+        self.out.push(b' ');
+        self.out
+            .extend_from_slice(desc.metric_type().prometheus_name().as_bytes());
+        self.out.push(b'\n');
+    }
+
+    fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
+        match value {
+            SeriesValue::Counter { value, .. }
+            | SeriesValue::Gauge(value)
+            | SeriesValue::Unknown(value) => {
+                self.sample("", labels, None);
+                self.number(*value);
+            }
+            SeriesValue::Info => {
+                self.sample("", labels, None);
+                self.out.push(b'1');
+            }
+            SeriesValue::Histogram(h) => self.histogram(labels, h),
+            SeriesValue::Summary(s) => self.summary(labels, s),
+            SeriesValue::StateSet(s) => self.state_set(labels, s),
+            _ => return,
+        }
+        self.out.push(b'\n');
+    }
+}
+
+/// The extra label a sample carries beyond the series' own: `le`, `quantile` or a state.
+pub(crate) enum Extra<'a> {
+    Float(&'a str, f64),
+    Text(&'a str, &'a str),
+}
+
+impl TextEncoder<'_> {
+    /// Writes `name+suffix{labels,extra} ` (with the trailing space before the value).
+    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>) {
+        self.out.extend_from_slice(self.name.as_bytes());
+        self.out.extend_from_slice(suffix.as_bytes());
+        write_labels(self.out, labels, extra, write_go_float);
+        self.out.push(b' ');
+    }
+
+    fn number(&mut self, value: Number) {
+        match value {
+            Number::U64(v) => write_u64(self.out, v),
+            Number::I64(v) => write_i64(self.out, v),
+            Number::F64(v) => write_go_float(self.out, v),
+        }
+    }
+
+    fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+        let count = h.for_each_cumulative(|bound, cumulative| {
+            self.sample("_bucket", labels, Some(Extra::Float("le", bound)));
+            write_u64(self.out, cumulative);
+            self.out.push(b'\n');
+        });
+        self.sample("_sum", labels, None);
+        write_go_float(self.out, h.sum);
+        self.out.push(b'\n');
+        self.sample("_count", labels, None);
+        write_u64(self.out, count);
+    }
+
+    fn summary(&mut self, labels: &str, s: &SummaryValue<'_>) {
+        for &(q, v) in s.quantiles {
+            self.sample("", labels, Some(Extra::Float("quantile", q)));
+            write_go_float(self.out, v);
+            self.out.push(b'\n');
+        }
+        self.sample("_sum", labels, None);
+        write_go_float(self.out, s.sum);
+        self.out.push(b'\n');
+        self.sample("_count", labels, None);
+        write_u64(self.out, s.count);
+    }
+
+    fn state_set(&mut self, labels: &str, s: &StateSetValue<'_>) {
+        let family = std::mem::take(&mut self.family);
+        for (i, state) in s.states.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b'\n');
+            }
+            self.sample("", labels, Some(Extra::Text(&family, state)));
+            self.out.push(if s.flags.get(i) { b'1' } else { b'0' });
+        }
+        self.family = family;
+    }
+}
+
+/// Writes `{labels,extra}`, or nothing when both are empty. The series' label text is already
+/// escaped; the extra label's value is formatted (floats) or escaped (text) here.
+pub(crate) fn write_labels(
+    out: &mut Vec<u8>,
+    labels: &str,
+    extra: Option<Extra<'_>>,
+    float: fn(&mut Vec<u8>, f64),
+) {
+    if labels.is_empty() && extra.is_none() {
+        return;
+    }
+    out.push(b'{');
+    out.extend_from_slice(labels.as_bytes());
+    if let Some(extra) = extra {
+        if !labels.is_empty() {
+            out.push(b',');
+        }
+        let name = match extra {
+            Extra::Float(name, _) | Extra::Text(name, _) => name,
+        };
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        match extra {
+            Extra::Float(_, v) => float(out, v),
+            Extra::Text(_, v) => escape::label_value(out, v),
+        }
+        out.push(b'"');
+    }
+    out.push(b'}');
+}
