@@ -217,6 +217,11 @@ impl Histogram {
         self.inner.sum.get()
     }
 
+    /// When this series was created, in seconds since the Unix epoch.
+    pub fn created(&self) -> f64 {
+        self.inner.created
+    }
+
     /// The finite upper bounds.
     pub fn bounds(&self) -> &[f64] {
         &self.inner.bounds

@@ -211,6 +211,11 @@ impl Summary {
         self.inner.sum.get()
     }
 
+    /// When this series was created, in seconds since the Unix epoch.
+    pub fn created(&self) -> f64 {
+        self.inner.created
+    }
+
     /// The estimated `q` quantile of the window, or `None` when the window is empty or `q` is
     /// outside `[0, 1]`.
     pub fn quantile(&self, q: f64) -> Option<f64> {

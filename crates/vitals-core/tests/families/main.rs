@@ -1,0 +1,241 @@
+//! Families and instruments: series identity, removal, typed label sets, and exact totals under
+//! concurrency.
+
+use std::sync::Arc;
+use std::thread;
+
+use vitals_core::{
+    Counter, FloatCounter, FloatGauge, Gauge, Histogram, LabelSet, Observe, Registry, Summary,
+    SummaryOptions,
+};
+
+const THREADS: usize = 8;
+const PER_THREAD: u64 = 50_000;
+
+#[test]
+fn concatenation_equal_value_lists_are_different_series() {
+    let r = Registry::new();
+    let family = r.counter("c", "h").register_family(&["a", "b"]).unwrap();
+    family.with_labels(&["ab", "c"]).inc();
+    family.with_labels(&["a", "bc"]).inc_by(5);
+    family.with_labels(&["", "abc"]).inc_by(7);
+    family.with_labels(&["abc", ""]).inc_by(11);
+    assert_eq!(family.len(), 4);
+    assert_eq!(family.with_labels(&["ab", "c"]).get(), 1);
+    assert_eq!(family.with_labels(&["a", "bc"]).get(), 5);
+    assert_eq!(family.with_labels(&["", "abc"]).get(), 7);
+    assert_eq!(family.with_labels(&["abc", ""]).get(), 11);
+}
+
+#[test]
+fn lookup_returns_the_same_series() {
+    let r = Registry::new();
+    let family = r.gauge("g", "h").register_family(&["k"]).unwrap();
+    let a = family.with_labels(&["x"]);
+    let b = family.with_labels(&["x"]);
+    a.set(3);
+    assert_eq!(b.get(), 3);
+    assert_eq!(family.len(), 1);
+}
+
+#[test]
+fn remove_and_clear() {
+    let r = Registry::new();
+    let family = r.counter("c", "h").register_family(&["i"]).unwrap();
+    let names: Vec<String> = (0..100).map(|i| format!("s{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        family.with_labels(&[name]).inc_by(i as u64);
+    }
+    // Remove every odd series; the swap-remove must keep the others reachable.
+    for name in names.iter().skip(1).step_by(2) {
+        assert!(family.remove(&[name]));
+        assert!(!family.remove(&[name]), "second remove finds nothing");
+    }
+    assert_eq!(family.len(), 50);
+    for (i, name) in names.iter().enumerate().step_by(2) {
+        assert_eq!(family.with_labels(&[name]).get(), i as u64, "{name}");
+    }
+    assert_eq!(family.len(), 50, "lookups of surviving series create nothing");
+
+    // A removed series starts from zero if it comes back; old handles are detached.
+    let old = family.with_labels(&["s0"]);
+    assert!(family.remove(&["s0"]));
+    old.inc();
+    assert_eq!(family.with_labels(&["s0"]).get(), 0);
+
+    family.clear();
+    assert!(family.is_empty());
+    family.with_labels(&["s2"]).inc();
+    assert_eq!(family.with_labels(&["s2"]).get(), 1);
+}
+
+struct Route<'a> {
+    method: &'a str,
+    status: u16,
+}
+
+impl LabelSet for Route<'_> {
+    fn label_names() -> &'static [&'static str] {
+        &["method", "status"]
+    }
+
+    fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
+        visit(self.method);
+        visit(&self.status.to_string());
+    }
+}
+
+#[test]
+fn typed_label_sets() {
+    let r = Registry::new();
+    let family = r.counter("requests", "h").register_typed::<Route>().unwrap();
+    assert_eq!(family.label_names().collect::<Vec<_>>(), ["method", "status"]);
+    family.get(&Route { method: "GET", status: 200 }).inc();
+    family.get(&Route { method: "GET", status: 200 }).inc();
+    family.get(&Route { method: "GET", status: 404 }).inc();
+    assert_eq!(family.len(), 2);
+    assert_eq!(family.get(&Route { method: "GET", status: 200 }).get(), 2);
+    assert!(family.remove_set(&Route { method: "GET", status: 404 }));
+    assert_eq!(family.len(), 1);
+}
+
+#[test]
+fn counter_exact_under_contention() {
+    let counter = Counter::new();
+    let float = FloatCounter::new();
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..PER_THREAD {
+                    counter.inc();
+                    // 0.5 is exact in binary, so the float total must be exact too.
+                    float.inc_by(0.5);
+                }
+            });
+        }
+    });
+    assert_eq!(counter.get(), THREADS as u64 * PER_THREAD);
+    assert_eq!(float.get(), THREADS as f64 * PER_THREAD as f64 * 0.5);
+}
+
+#[test]
+fn histogram_exact_under_contention() {
+    let histogram = Histogram::with_buckets(&[1.0, 2.0, 4.0]).unwrap();
+    thread::scope(|s| {
+        for t in 0..THREADS {
+            let histogram = &histogram;
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    // Values 1..=5 cycle: buckets le=1, 2, 4, 4, +Inf.
+                    histogram.observe(((i + t as u64) % 5 + 1) as f64);
+                }
+            });
+        }
+    });
+    let total = THREADS as u64 * PER_THREAD;
+    assert_eq!(histogram.count(), total);
+    let per_value = total / 5;
+    assert_eq!(histogram.cumulative_counts(), [per_value, 2 * per_value, 4 * per_value, total]);
+    assert_eq!(histogram.sum(), (per_value * (1 + 2 + 3 + 4 + 5)) as f64);
+}
+
+#[test]
+fn concurrent_creation_of_one_series() {
+    let r = Registry::new();
+    let family = Arc::new(r.counter("c", "h").register_family(&["route", "worker"]).unwrap());
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            let family = Arc::clone(&family);
+            s.spawn(move || {
+                for i in 0..PER_THREAD {
+                    // Every thread races to create the same 10 series.
+                    family.with_labels(&["/a", &(i % 10).to_string()]).inc();
+                }
+            });
+        }
+    });
+    assert_eq!(family.len(), 10);
+    for w in 0..10 {
+        assert_eq!(
+            family.with_labels(&["/a", &w.to_string()]).get(),
+            THREADS as u64 * PER_THREAD / 10
+        );
+    }
+}
+
+#[test]
+fn gauges() {
+    let g = Gauge::new();
+    g.set(10);
+    g.inc();
+    g.dec();
+    g.dec();
+    g.add(5);
+    g.sub(20);
+    assert_eq!(g.get(), -6);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    g.set_to_current_time();
+    assert!((g.get() - before).abs() <= 1, "{} vs {before}", g.get());
+
+    let f = FloatGauge::new();
+    f.set(1.5);
+    f.inc();
+    f.sub(0.25);
+    f.dec();
+    assert_eq!(f.get(), 1.25);
+    f.set_to_current_time();
+    assert!(f.get() > 1.7e9);
+}
+
+#[test]
+fn timers_observe_elapsed_seconds() {
+    let histogram = Histogram::with_buckets(&[10.0]).unwrap();
+    {
+        let _timer = histogram.start_timer();
+        thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(histogram.count(), 1);
+    assert!(histogram.sum() >= 0.005);
+    assert_eq!(histogram.cumulative_counts(), [1, 1]);
+
+    let elapsed = histogram.start_timer().observe_duration();
+    assert!(elapsed >= 0.0);
+    assert_eq!(histogram.count(), 2);
+    histogram.start_timer().discard();
+    assert_eq!(histogram.count(), 2, "a discarded timer observes nothing");
+
+    let summary = Summary::new(&SummaryOptions::new());
+    drop(summary.start_timer());
+    assert_eq!(summary.count(), 1);
+}
+
+#[test]
+fn float_counter_rejects_what_a_counter_cannot_do() {
+    let c = FloatCounter::new();
+    c.inc_by(-0.5);
+    c.inc_by(f64::NAN);
+    c.inc_by(f64::INFINITY);
+    c.inc();
+    assert_eq!(c.get(), 1.0);
+}
+
+proptest::proptest! {
+    /// Two value lists land in the same series exactly when they are equal.
+    #[test]
+    fn series_identity(
+        a in proptest::collection::vec(".{0,4}", 3),
+        b in proptest::collection::vec(".{0,4}", 3),
+    ) {
+        let r = Registry::new();
+        let family = r.counter("c", "h").register_family(&["x", "y", "z"]).unwrap();
+        let a_refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let b_refs: Vec<&str> = b.iter().map(String::as_str).collect();
+        family.with_labels(&a_refs).inc();
+        let b_value = family.with_labels(&b_refs).get();
+        proptest::prop_assert_eq!(b_value == 1, a == b);
+        proptest::prop_assert_eq!(family.len(), if a == b { 1 } else { 2 });
+    }
+}

@@ -1,0 +1,324 @@
+//! Registration and configuration errors: one test per error kind, checking the kind and that
+//! the message names the problem and says what to do. A failed registration leaves the registry
+//! as it was.
+
+use vitals_core::self_metrics::{dropped, DropReason};
+use vitals_core::{
+    Error, ErrorKind, MetricFamily, Registry, StateSetOptions, SummaryOptions,
+};
+
+/// Asserts the error's kind and that its message contains every fragment.
+fn assert_error<T: std::fmt::Debug>(result: Result<T, Error>, kind: ErrorKind, fragments: &[&str]) {
+    let err = result.expect_err("expected an error");
+    assert_eq!(err.kind(), kind, "wrong kind for: {err}");
+    for fragment in fragments {
+        assert!(
+            err.to_string().contains(fragment),
+            "message {:?} lacks {fragment:?}",
+            err.to_string()
+        );
+    }
+}
+
+#[test]
+fn invalid_metric_name() {
+    let r = Registry::new();
+    assert_error(
+        r.counter("http-requests", "h").register(),
+        ErrorKind::InvalidMetricName,
+        &["\"http-requests\"", "[a-zA-Z_:][a-zA-Z0-9_:]*", "\"http_requests\""],
+    );
+    assert_error(r.gauge("", "h").register(), ErrorKind::InvalidMetricName, &["\"\""]);
+    assert_error(r.gauge("9lives", "h").register(), ErrorKind::InvalidMetricName, &["_9lives"]);
+    assert_error(r.gauge("cpu.load", "h").register(), ErrorKind::InvalidMetricName, &["cpu_load"]);
+    assert_error(r.counter("_total", "h").register(), ErrorKind::InvalidMetricName, &["suffix"]);
+    assert!(r.family_names().is_empty(), "nothing registered after errors");
+}
+
+#[test]
+fn invalid_label_name() {
+    let r = Registry::new();
+    assert_error(
+        r.counter("requests", "h").register_family(&["http-method"]),
+        ErrorKind::InvalidLabelName,
+        &["\"http-method\"", "[a-zA-Z_][a-zA-Z0-9_]*", "http_method"],
+    );
+    assert_error(
+        r.counter("requests", "h").register_family(&["a:b"]),
+        ErrorKind::InvalidLabelName,
+        &["\"a:b\""],
+    );
+    // The failed attempts did not claim the name.
+    assert!(r.counter("requests", "h").register_family(&["method"]).is_ok());
+}
+
+#[test]
+fn reserved_label_names() {
+    let r = Registry::new();
+    assert_error(
+        r.histogram("latency_seconds", "h").register_family(&["le"]),
+        ErrorKind::ReservedLabelName,
+        &["\"le\"", "reserved"],
+    );
+    assert_error(
+        r.gauge("g", "h").register_family(&["quantile"]),
+        ErrorKind::ReservedLabelName,
+        &["\"quantile\""],
+    );
+    assert_error(
+        r.gauge("g", "h").register_family(&["__name__"]),
+        ErrorKind::ReservedLabelName,
+        &["\"__name__\"", "__"],
+    );
+    assert_error(
+        r.state_set("phase", "h", &["a"]).register_family(&["phase"]),
+        ErrorKind::ReservedLabelName,
+        &["\"phase\"", "rename the label"],
+    );
+    assert_error(
+        Registry::builder().with_const_label("le", "x").build(),
+        ErrorKind::InvalidConfig,
+        &["constant label", "\"le\""],
+    );
+}
+
+#[test]
+fn duplicate_label_names() {
+    let r = Registry::new();
+    assert_error(
+        r.counter("c", "h").register_family(&["a", "b", "a"]),
+        ErrorKind::DuplicateLabelName,
+        &["\"a\"", "twice"],
+    );
+    let with_const = Registry::builder().with_const_label("env", "prod").build().unwrap();
+    assert_error(
+        with_const.counter("c", "h").register_family(&["env"]),
+        ErrorKind::DuplicateLabelName,
+        &["\"env\"", "constant labels"],
+    );
+    assert_error(
+        Registry::builder()
+            .with_const_label("env", "a")
+            .with_const_label("env", "b")
+            .build(),
+        ErrorKind::InvalidConfig,
+        &["\"env\""],
+    );
+}
+
+#[test]
+fn duplicate_metric() {
+    let r = Registry::new();
+    r.counter("requests", "h").register().unwrap();
+    assert_error(
+        r.counter("requests", "h").register(),
+        ErrorKind::DuplicateMetric,
+        &["\"requests\"", "already registered", "share the handle"],
+    );
+    // `_total` is the same family.
+    assert_error(
+        r.counter("requests_total", "h").register(),
+        ErrorKind::DuplicateMetric,
+        &["\"requests\""],
+    );
+    // Another type under the same family name.
+    assert_error(r.gauge("requests", "h").register(), ErrorKind::DuplicateMetric, &["requests"]);
+    // After unregistering, the name is free again.
+    assert!(r.unregister("requests"));
+    assert!(!r.unregister("requests"));
+    assert!(r.gauge("requests", "h").register().is_ok());
+}
+
+#[test]
+fn name_clashes_with_suffixes() {
+    let r = Registry::new();
+    r.counter("foo", "h").register().unwrap();
+    r.histogram("lat", "h").register().unwrap();
+    r.summary("size", "h").register().unwrap();
+    r.info("build", "h").register().unwrap();
+    let cases: &[(&str, &str)] = &[
+        ("foo_total", "foo"),
+        ("foo_created", "foo"),
+        ("lat_bucket", "lat"),
+        ("lat_count", "lat"),
+        ("lat_sum", "lat"),
+        ("lat_created", "lat"),
+        ("size_count", "size"),
+        ("size_sum", "size"),
+        ("build_info", "build"),
+    ];
+    for (gauge, owner) in cases {
+        assert_error(
+            r.gauge(gauge, "h").register(),
+            ErrorKind::NameClash,
+            &[&format!("{gauge:?}"), &format!("{owner:?}"), "rename"],
+        );
+    }
+    // The other direction: the new family's samples collide with an existing name.
+    r.gauge("bar_total", "h").register().unwrap();
+    assert_error(
+        r.counter("bar", "h").register(),
+        ErrorKind::NameClash,
+        &["\"bar\"", "\"bar_total\""],
+    );
+    r.gauge("hist_bucket", "h").register().unwrap();
+    assert_error(r.histogram("hist", "h").register(), ErrorKind::NameClash, &["hist_bucket"]);
+}
+
+#[test]
+fn label_count_mismatch() {
+    let r = Registry::new();
+    let family = r.counter("c", "h").register_family(&["a", "b"]).unwrap();
+    assert_error(
+        family.try_with_labels(&["only-one"]),
+        ErrorKind::LabelMismatch,
+        &["\"c\"", "2 label(s) (a, b)", "1 value(s)"],
+    );
+    // The panic-free path: a detached handle, counted, and nothing exposed.
+    let before = dropped(DropReason::LabelCountMismatch);
+    family.with_labels(&["x", "y", "z"]).inc();
+    assert!(dropped(DropReason::LabelCountMismatch) > before);
+    assert!(family.is_empty());
+}
+
+#[test]
+fn invalid_buckets() {
+    let r = Registry::new();
+    assert_error(
+        r.histogram("h_seconds", "h").with_buckets(&[0.1, 0.5, 0.5]).register(),
+        ErrorKind::InvalidBuckets,
+        &["strictly increasing", "0.5 follows 0.5", "sort them"],
+    );
+    assert_error(
+        r.histogram("h_seconds", "h").with_buckets(&[1.0, f64::NAN]).register(),
+        ErrorKind::InvalidBuckets,
+        &["NaN", "not finite"],
+    );
+    assert!(r.histogram("h_seconds", "h").with_buckets(&[0.1, 1.0]).register().is_ok());
+}
+
+#[test]
+fn invalid_quantiles() {
+    assert_error(
+        SummaryOptions::new().with_quantiles(&[0.5, 1.5]),
+        ErrorKind::InvalidQuantiles,
+        &["1.5", "[0, 1]"],
+    );
+    assert_error(
+        SummaryOptions::new().with_quantiles(&[0.9, 0.9]),
+        ErrorKind::InvalidQuantiles,
+        &["twice"],
+    );
+}
+
+#[test]
+fn invalid_unit() {
+    let r = Registry::new();
+    assert_error(
+        r.histogram("latency", "h").with_unit("seconds").register(),
+        ErrorKind::InvalidUnit,
+        &["\"seconds\"", "\"latency\"", "latency_seconds"],
+    );
+    assert_error(
+        r.counter("cost_total", "h").with_unit("dollars").register(),
+        ErrorKind::InvalidUnit,
+        &["\"cost\""],
+    );
+    assert_error(
+        r.info("build", "h").with_unit("build").register(),
+        ErrorKind::InvalidUnit,
+        &["info", "cannot have a unit"],
+    );
+    assert_error(
+        r.state_set("x_u", "h", &["a"]).with_unit("u").register(),
+        ErrorKind::InvalidUnit,
+        &["stateset"],
+    );
+    assert_error(r.gauge("a_b", "h").with_unit("").register(), ErrorKind::InvalidUnit, &["non-empty"]);
+    // A counter's unit precedes `_total`.
+    assert!(r.counter("cost_dollars_total", "h").with_unit("dollars").register().is_ok());
+}
+
+#[test]
+fn invalid_states() {
+    let r = Registry::new();
+    assert_error(
+        r.state_set("phase", "h", &[] as &[&str]).register(),
+        ErrorKind::InvalidStates,
+        &["at least one state"],
+    );
+    assert_error(StateSetOptions::new(&["a", "b", "a"]), ErrorKind::InvalidStates, &["\"a\"", "twice"]);
+    assert_error(
+        r.state_set("ns:phase", "h", &["a"]).register(),
+        ErrorKind::InvalidMetricName,
+        &["valid label name"],
+    );
+}
+
+#[test]
+fn invalid_namespace() {
+    assert_error(
+        Registry::builder().with_namespace("my-app").build(),
+        ErrorKind::InvalidConfig,
+        &["namespace", "\"my-app\""],
+    );
+    let r = Registry::builder().with_namespace("app").build().unwrap();
+    r.counter("requests", "h").register().unwrap();
+    assert_eq!(r.family_names(), ["app_requests"]);
+    // The namespace is part of the name the clash rules see.
+    assert_error(r.gauge("requests_total", "h").register(), ErrorKind::NameClash, &["app_requests"]);
+}
+
+#[test]
+fn collected_family_errors() {
+    let mut family = MetricFamily::counter("jobs_total", "h").unwrap();
+    assert_error(family.add_gauge(&[], 1.0).map(|_| ()), ErrorKind::TypeMismatch, &["counter", "gauge"]);
+    assert_error(family.add_counter(&[], -1.0).map(|_| ()), ErrorKind::InvalidValue, &["-1"]);
+    assert_error(family.add_counter(&[], f64::NAN).map(|_| ()), ErrorKind::InvalidValue, &["NaN"]);
+    family.add_counter(&[("queue", "a")], 1.0).unwrap();
+    assert_error(
+        family.add_counter(&[("other", "a")], 1.0).map(|_| ()),
+        ErrorKind::LabelMismatch,
+        &["[queue]", "[other]"],
+    );
+    let mut hist = MetricFamily::histogram("h", "h").unwrap();
+    assert_error(
+        hist.add_histogram(&[], &[(1.0, 1)], 1.0).map(|_| ()),
+        ErrorKind::InvalidValue,
+        &["+Inf"],
+    );
+    assert_error(
+        hist.add_histogram(&[], &[(1.0, 5), (f64::INFINITY, 4)], 1.0).map(|_| ()),
+        ErrorKind::InvalidValue,
+        &["cumulative"],
+    );
+    assert_error(
+        MetricFamily::gauge("g", "h").unwrap().with_unit("seconds"),
+        ErrorKind::InvalidUnit,
+        &["g_seconds"],
+    );
+}
+
+#[test]
+fn collector_clash_is_dropped_and_counted() {
+    struct Recorder(Vec<String>);
+    impl vitals_core::Visitor for Recorder {
+        fn family(&mut self, desc: &vitals_core::Descriptor) {
+            self.0.push(desc.name().to_owned());
+        }
+        fn series(&mut self, _: &str, _: &vitals_core::SeriesValue<'_>) {}
+    }
+
+    let r = Registry::new();
+    r.counter("jobs", "h").register().unwrap();
+    r.register_collector(|out: &mut Vec<MetricFamily>| {
+        out.push(MetricFamily::gauge("jobs_total", "clashes with the counter").unwrap());
+        out.push(MetricFamily::gauge("depth", "fine").unwrap());
+        out.push(MetricFamily::gauge("depth", "repeated in one scrape").unwrap());
+    });
+    let before = dropped(DropReason::CollectorClash);
+    let mut seen = Recorder(Vec::new());
+    r.visit(&mut seen);
+    assert_eq!(seen.0, ["jobs", "depth"]);
+    assert!(dropped(DropReason::CollectorClash) >= before + 2);
+}
