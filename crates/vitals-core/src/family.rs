@@ -14,7 +14,7 @@ use hashbrown::HashTable;
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{hash_values, push_label, values_equal, LabelSet};
+use crate::labels::{hash_values, push_label, values_equal, LabelSet, Visit};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
 
@@ -90,8 +90,6 @@ struct Series<M> {
     text: Box<str>,
     metric: M,
 }
-
-type Visit<'a> = &'a dyn Fn(&mut dyn FnMut(&str));
 
 impl<M: Metric> FamilyCore<M> {
     pub(crate) fn new(

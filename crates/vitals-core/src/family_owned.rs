@@ -163,7 +163,7 @@ impl MetricFamily {
 
     /// Adds a counter series. The value must be finite and not negative.
     pub fn add_counter(&mut self, labels: &[(&str, &str)], value: f64) -> Result<&mut Self> {
-        if !(value >= 0.0 && value.is_finite()) {
+        if value.is_nan() || value < 0.0 || value.is_infinite() {
             return Err(Error::new(
                 ErrorKind::InvalidValue,
                 format!("counter value {value} for {:?} must be finite and >= 0", self.desc.name),
@@ -212,7 +212,7 @@ impl MetricFamily {
         let mut previous: Option<(f64, u64)> = None;
         for &(bound, cumulative) in buckets {
             if let Some((prev_bound, prev_count)) = previous {
-                if !(bound > prev_bound) {
+                if bound.is_nan() || bound <= prev_bound {
                     return Err(invalid("bucket bounds must be strictly increasing"));
                 }
                 if cumulative < prev_count {

@@ -55,6 +55,11 @@ impl<T: LabelSet + ?Sized> LabelSet for &T {
     }
 }
 
+/// A source of label values: calls its argument once per value, in label order. Both
+/// `&[&str]` lookups and [`LabelSet`] lookups are turned into one of these, so that one code
+/// path hashes, compares and stores values without collecting them first.
+pub(crate) type Visit<'a> = &'a dyn Fn(&mut dyn FnMut(&str));
+
 /// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require.
 ///
 /// ```
@@ -91,10 +96,7 @@ pub(crate) fn push_label(out: &mut String, name: &str, value: &str) {
 /// probability, even when their concatenations are equal (`["ab","c"]` vs `["a","bc"]`): each
 /// value is prefixed by its length. Equality is always confirmed value by value afterwards, so a
 /// collision costs a comparison, never a merged series.
-pub(crate) fn hash_values<S: BuildHasher>(
-    build: &S,
-    visit: &dyn Fn(&mut dyn FnMut(&str)),
-) -> (u64, usize) {
+pub(crate) fn hash_values<S: BuildHasher>(build: &S, visit: Visit<'_>) -> (u64, usize) {
     let mut hasher = build.build_hasher();
     let mut count = 0usize;
     visit(&mut |value| {
@@ -106,7 +108,7 @@ pub(crate) fn hash_values<S: BuildHasher>(
 }
 
 /// Whether the visited values equal `stored`, in order and in number.
-pub(crate) fn values_equal(stored: &[Box<str>], visit: &dyn Fn(&mut dyn FnMut(&str))) -> bool {
+pub(crate) fn values_equal(stored: &[Box<str>], visit: Visit<'_>) -> bool {
     let mut index = 0usize;
     let mut equal = true;
     visit(&mut |value| {
@@ -121,7 +123,7 @@ mod tests {
     use super::*;
     use std::collections::hash_map::RandomState;
 
-    fn visit_slice(values: &[&str]) -> impl Fn(&mut dyn FnMut(&str)) + '_ {
+    fn visit_slice<'a>(values: &'a [&'a str]) -> impl Fn(&mut dyn FnMut(&str)) + 'a {
         move |f| values.iter().for_each(|v| f(v))
     }
 

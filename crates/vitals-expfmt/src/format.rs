@@ -67,7 +67,7 @@ impl Format {
                 }
                 _ => continue,
             };
-            if !(q > 0.0) || q > 1.0 {
+            if q.is_nan() || q <= 0.0 || q > 1.0 {
                 continue;
             }
             if best.is_none_or(|(best_q, _)| q > best_q) {

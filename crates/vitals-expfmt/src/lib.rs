@@ -23,7 +23,7 @@
 //! assert_eq!(
 //!     String::from_utf8(out).unwrap(),
 //!     "# HELP jobs_total Jobs run.\n\
-//!      # TYPE jobs_total counter\n\
+//!      ## TYPE jobs_total counter\n\
 //!      jobs_total{queue=\"mail \\\"fast\\\"\"} 3\n"
 //! );
 //! ```

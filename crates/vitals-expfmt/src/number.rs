@@ -61,7 +61,8 @@ pub fn write_go_float(out: &mut Vec<u8>, v: f64) {
     if v < 0.0 {
         out.push(b'-');
     }
-    if exp < -4 || exp >= 6 {
+    // Go switches to exponent form below 1e-4 and from 1e6 on (precision 6 in shortest mode).
+    if !(-4..6).contains(&exp) {
         out.push(digits[0]);
         if nd > 1 {
             out.push(b'.');

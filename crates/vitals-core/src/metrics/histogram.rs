@@ -20,7 +20,7 @@ pub const DEFAULT_BUCKETS: &[f64] = &[
 /// assert!(vitals_core::linear_buckets(1.0, 0.0, 3).is_err());
 /// ```
 pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> {
-    if count == 0 || !(width > 0.0) || !start.is_finite() || !width.is_finite() {
+    if count == 0 || !start.is_finite() || !width.is_finite() || width <= 0.0 {
         return Err(Error::new(
             ErrorKind::InvalidBuckets,
             format!(
@@ -40,8 +40,7 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> 
 /// assert!(vitals_core::exponential_buckets(0.0, 2.0, 4).is_err());
 /// ```
 pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>> {
-    if count == 0 || !(start > 0.0) || !(factor > 1.0) || !start.is_finite() || !factor.is_finite()
-    {
+    if count == 0 || !start.is_finite() || !factor.is_finite() || start <= 0.0 || factor <= 1.0 {
         return Err(Error::new(
             ErrorKind::InvalidBuckets,
             format!(
