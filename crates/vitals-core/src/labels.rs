@@ -41,20 +41,6 @@ pub trait LabelSet {
     fn visit_values(&self, visit: &mut dyn FnMut(&str));
 }
 
-impl<T: LabelSet + ?Sized> LabelSet for &T {
-    fn label_names() -> &'static [&'static str]
-    where
-        Self: Sized,
-    {
-        // `&T` is only used through `visit_values`; families ask the inner type for names.
-        &[]
-    }
-
-    fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
-        (**self).visit_values(visit);
-    }
-}
-
 /// A source of label values: calls its argument once per value, in label order. Both
 /// `&[&str]` lookups and [`LabelSet`] lookups are turned into one of these, so that one code
 /// path hashes, compares and stores values without collecting them first.

@@ -35,3 +35,8 @@ pub use vitals_core as core;
 pub use vitals_expfmt as expfmt;
 
 pub use vitals_expfmt::{encode, encode_to_string, Format};
+
+/// The README's examples, compiled and run as doctests so that the README cannot rot.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
