@@ -100,7 +100,10 @@ impl<M: Metric> FamilyCore<M> {
     ) -> Self {
         Self {
             desc,
-            label_names: label_names.into_iter().map(String::into_boxed_str).collect(),
+            label_names: label_names
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
             const_text: const_text.into_boxed_str(),
             options,
             hasher: RandomState::new(),
@@ -162,7 +165,8 @@ impl<M: Metric> FamilyCore<M> {
         let mut map = self.write();
         let SeriesMap { index, list } = &mut *map;
         let Ok(entry) = index.find_entry(hash, |&i| {
-            list.get(i).is_some_and(|s| s.hash == hash && values_equal(&s.values, visit))
+            list.get(i)
+                .is_some_and(|s| s.hash == hash && values_equal(&s.values, visit))
         }) else {
             return false;
         };

@@ -157,7 +157,10 @@ impl MetricFamily {
         for (name, value) in labels {
             push_label(&mut text, name, value);
         }
-        self.series.push(OwnedSeries { labels: text, value });
+        self.series.push(OwnedSeries {
+            labels: text,
+            value,
+        });
         Ok(self)
     }
 
@@ -166,7 +169,10 @@ impl MetricFamily {
         if value.is_nan() || value < 0.0 || value.is_infinite() {
             return Err(Error::new(
                 ErrorKind::InvalidValue,
-                format!("counter value {value} for {:?} must be finite and >= 0", self.desc.name),
+                format!(
+                    "counter value {value} for {:?} must be finite and >= 0",
+                    self.desc.name
+                ),
             ));
         }
         self.push(MetricType::Counter, labels, OwnedValue::Counter(value))

@@ -33,7 +33,10 @@
 //! | [`name`] | name, label-name and unit validation |
 //! | [`self_metrics`] | counts of updates that could not be applied |
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod atomic;
 pub mod collect;

@@ -44,9 +44,10 @@ pub fn validate_metric_name(name: &str) -> Result<()> {
 /// ```
 pub fn validate_label_name(name: &str) -> Result<()> {
     let valid = !name.is_empty()
-        && name.bytes().enumerate().all(|(i, b)| {
-            b.is_ascii_alphabetic() || b == b'_' || (i > 0 && b.is_ascii_digit())
-        });
+        && name
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_alphabetic() || b == b'_' || (i > 0 && b.is_ascii_digit()));
     if !valid {
         return Err(Error::new(
             ErrorKind::InvalidLabelName,

@@ -126,12 +126,18 @@ impl RegistryBuilder {
     pub fn build(self) -> Result<Registry> {
         if let Some(namespace) = &self.namespace {
             validate_metric_name(namespace).map_err(|e| {
-                Error::new(ErrorKind::InvalidConfig, format!("namespace: {}", e.message()))
+                Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("namespace: {}", e.message()),
+                )
             })?;
         }
         let names: Vec<&str> = self.const_labels.iter().map(|(n, _)| n.as_str()).collect();
         validate_label_names(&names, &[]).map_err(|e| {
-            Error::new(ErrorKind::InvalidConfig, format!("constant label: {}", e.message()))
+            Error::new(
+                ErrorKind::InvalidConfig,
+                format!("constant label: {}", e.message()),
+            )
         })?;
         let mut const_text = String::new();
         for (name, value) in &self.const_labels {
@@ -242,7 +248,9 @@ impl Registry {
 
     /// Adds a collector, called at each scrape after the families registered before it.
     pub fn register_collector(&self, collector: impl Collector + 'static) {
-        self.write().entries.push(Entry::Collector(Box::new(collector)));
+        self.write()
+            .entries
+            .push(Entry::Collector(Box::new(collector)));
     }
 
     /// Removes the family named `name` (the full name, namespace included, without `_total`
@@ -315,18 +323,29 @@ impl Registry {
     // Poisoning only records that a thread panicked while holding the lock; registration
     // mutates the state in one step, so the state is consistent and is used as is.
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.inner.state.read().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.inner.state.write().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 /// The sample names a family produces: its own name and each suffixed name.
 fn claimed_names(name: &str, metric_type: MetricType) -> Vec<String> {
     std::iter::once(name.to_owned())
-        .chain(metric_type.sample_suffixes().iter().map(|s| format!("{name}{s}")))
+        .chain(
+            metric_type
+                .sample_suffixes()
+                .iter()
+                .map(|s| format!("{name}{s}")),
+        )
         .collect()
 }
 

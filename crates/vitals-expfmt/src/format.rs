@@ -86,10 +86,22 @@ mod tests {
     fn negotiation_table() {
         let table: &[(&str, Format)] = &[
             ("application/openmetrics-text", Format::OpenMetrics),
-            ("application/openmetrics-text; version=1.0.0", Format::OpenMetrics),
-            ("application/openmetrics-text; version=2.0.0", Format::PrometheusText),
-            ("text/plain;q=0.9, application/openmetrics-text;q=0.8", Format::PrometheusText),
-            ("text/plain;q=0.5, application/openmetrics-text", Format::OpenMetrics),
+            (
+                "application/openmetrics-text; version=1.0.0",
+                Format::OpenMetrics,
+            ),
+            (
+                "application/openmetrics-text; version=2.0.0",
+                Format::PrometheusText,
+            ),
+            (
+                "text/plain;q=0.9, application/openmetrics-text;q=0.8",
+                Format::PrometheusText,
+            ),
+            (
+                "text/plain;q=0.5, application/openmetrics-text",
+                Format::OpenMetrics,
+            ),
             ("application/json", Format::PrometheusText),
             ("", Format::PrometheusText),
             ("garbage;;;=,", Format::PrometheusText),

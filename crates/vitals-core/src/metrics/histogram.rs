@@ -297,7 +297,12 @@ mod tests {
 
     #[test]
     fn option_errors() {
-        for bad in [vec![2.0, 1.0], vec![f64::NAN], vec![1.0, f64::NEG_INFINITY], vec![f64::INFINITY, 1.0]] {
+        for bad in [
+            vec![2.0, 1.0],
+            vec![f64::NAN],
+            vec![1.0, f64::NEG_INFINITY],
+            vec![f64::INFINITY, 1.0],
+        ] {
             assert_eq!(
                 HistogramOptions::new(&bad).unwrap_err().kind(),
                 ErrorKind::InvalidBuckets,

@@ -76,7 +76,11 @@ impl StateSet {
     pub fn new(options: &StateSetOptions) -> Self {
         Self {
             states: Arc::clone(&options.states),
-            flags: options.states.iter().map(|_| AtomicBool::new(false)).collect(),
+            flags: options
+                .states
+                .iter()
+                .map(|_| AtomicBool::new(false))
+                .collect(),
         }
     }
 

@@ -62,7 +62,10 @@ impl SummaryOptions {
         if let Some(pair) = sorted.windows(2).find(|w| w[0] == w[1]) {
             return Err(Error::new(
                 ErrorKind::InvalidQuantiles,
-                format!("quantile {} is listed twice; list each quantile once", pair[0]),
+                format!(
+                    "quantile {} is listed twice; list each quantile once",
+                    pair[0]
+                ),
             ));
         }
         self.quantiles = sorted.into();
@@ -142,7 +145,8 @@ impl Window {
         if now < self.next_rotation {
             return;
         }
-        let behind = now.duration_since(self.next_rotation).as_nanos() / self.step.as_nanos().max(1);
+        let behind =
+            now.duration_since(self.next_rotation).as_nanos() / self.step.as_nanos().max(1);
         let steps = usize::try_from(behind.saturating_add(1)).unwrap_or(usize::MAX);
         for _ in 0..steps.min(self.ring.len()) {
             self.head = (self.head + 1) % self.ring.len();
@@ -154,7 +158,10 @@ impl Window {
             .step
             .checked_mul(u32::try_from(steps).unwrap_or(u32::MAX))
             .unwrap_or(Duration::MAX);
-        self.next_rotation = self.next_rotation.checked_add(advanced).unwrap_or(now + self.step);
+        self.next_rotation = self
+            .next_rotation
+            .checked_add(advanced)
+            .unwrap_or(now + self.step);
     }
 }
 
@@ -190,7 +197,11 @@ impl Summary {
         {
             // A poisoned lock only means another thread panicked mid-add; the sketch is still
             // usable, and the hot path must not panic in turn.
-            let mut window = self.inner.window.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut window = self
+                .inner
+                .window
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             window.rotate(Instant::now());
             let head = window.head;
             if let Some(sketch) = window.ring.get_mut(head) {
@@ -223,7 +234,11 @@ impl Summary {
     }
 
     fn merged(&self) -> DDSketch {
-        let mut window = self.inner.window.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut window = self
+            .inner
+            .window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         window.rotate(Instant::now());
         let mut merged = DDSketch::new(Config::defaults());
         for sketch in &window.ring {
@@ -294,7 +309,11 @@ mod tests {
         s.observe(10.0);
         assert!(s.quantile(0.5).is_some());
         std::thread::sleep(Duration::from_millis(120));
-        assert_eq!(s.quantile(0.5), None, "window should be empty after max_age");
+        assert_eq!(
+            s.quantile(0.5),
+            None,
+            "window should be empty after max_age"
+        );
         assert_eq!(s.count(), 1, "count is all-time");
         s.observe(3.0);
         let q = s.quantile(0.5).unwrap();
@@ -319,7 +338,11 @@ mod tests {
     fn invalid_options() {
         assert!(SummaryOptions::new().with_quantiles(&[0.5, 0.5]).is_err());
         assert!(SummaryOptions::new().with_quantiles(&[f64::NAN]).is_err());
-        assert!(SummaryOptions::new().with_max_age(Duration::ZERO, 1).is_err());
-        assert!(SummaryOptions::new().with_max_age(Duration::from_secs(1), 0).is_err());
+        assert!(SummaryOptions::new()
+            .with_max_age(Duration::ZERO, 1)
+            .is_err());
+        assert!(SummaryOptions::new()
+            .with_max_age(Duration::from_secs(1), 0)
+            .is_err());
     }
 }

@@ -55,7 +55,11 @@ fn remove_and_clear() {
     for (i, name) in names.iter().enumerate().step_by(2) {
         assert_eq!(family.with_labels(&[name]).get(), i as u64, "{name}");
     }
-    assert_eq!(family.len(), 50, "lookups of surviving series create nothing");
+    assert_eq!(
+        family.len(),
+        50,
+        "lookups of surviving series create nothing"
+    );
 
     // A removed series starts from zero if it comes back; old handles are detached.
     let old = family.with_labels(&["s0"]);
@@ -88,14 +92,46 @@ impl LabelSet for Route<'_> {
 #[test]
 fn typed_label_sets() {
     let r = Registry::new();
-    let family = r.counter("requests", "h").register_typed::<Route>().unwrap();
-    assert_eq!(family.label_names().collect::<Vec<_>>(), ["method", "status"]);
-    family.get(&Route { method: "GET", status: 200 }).inc();
-    family.get(&Route { method: "GET", status: 200 }).inc();
-    family.get(&Route { method: "GET", status: 404 }).inc();
+    let family = r
+        .counter("requests", "h")
+        .register_typed::<Route>()
+        .unwrap();
+    assert_eq!(
+        family.label_names().collect::<Vec<_>>(),
+        ["method", "status"]
+    );
+    family
+        .get(&Route {
+            method: "GET",
+            status: 200,
+        })
+        .inc();
+    family
+        .get(&Route {
+            method: "GET",
+            status: 200,
+        })
+        .inc();
+    family
+        .get(&Route {
+            method: "GET",
+            status: 404,
+        })
+        .inc();
     assert_eq!(family.len(), 2);
-    assert_eq!(family.get(&Route { method: "GET", status: 200 }).get(), 2);
-    assert!(family.remove_set(&Route { method: "GET", status: 404 }));
+    assert_eq!(
+        family
+            .get(&Route {
+                method: "GET",
+                status: 200
+            })
+            .get(),
+        2
+    );
+    assert!(family.remove_set(&Route {
+        method: "GET",
+        status: 404
+    }));
     assert_eq!(family.len(), 1);
 }
 
@@ -135,14 +171,21 @@ fn histogram_exact_under_contention() {
     let total = THREADS as u64 * PER_THREAD;
     assert_eq!(histogram.count(), total);
     let per_value = total / 5;
-    assert_eq!(histogram.cumulative_counts(), [per_value, 2 * per_value, 4 * per_value, total]);
+    assert_eq!(
+        histogram.cumulative_counts(),
+        [per_value, 2 * per_value, 4 * per_value, total]
+    );
     assert_eq!(histogram.sum(), (per_value * (1 + 2 + 3 + 4 + 5)) as f64);
 }
 
 #[test]
 fn concurrent_creation_of_one_series() {
     let r = Registry::new();
-    let family = Arc::new(r.counter("c", "h").register_family(&["route", "worker"]).unwrap());
+    let family = Arc::new(
+        r.counter("c", "h")
+            .register_family(&["route", "worker"])
+            .unwrap(),
+    );
     thread::scope(|s| {
         for _ in 0..THREADS {
             let family = Arc::clone(&family);

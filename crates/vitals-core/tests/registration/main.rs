@@ -3,9 +3,7 @@
 //! as it was.
 
 use vitals_core::self_metrics::{dropped, DropReason};
-use vitals_core::{
-    Error, ErrorKind, MetricFamily, Registry, StateSetOptions, SummaryOptions,
-};
+use vitals_core::{Error, ErrorKind, MetricFamily, Registry, StateSetOptions, SummaryOptions};
 
 /// Asserts the error's kind and that its message contains every fragment.
 fn assert_error<T: std::fmt::Debug>(result: Result<T, Error>, kind: ErrorKind, fragments: &[&str]) {
@@ -26,13 +24,36 @@ fn invalid_metric_name() {
     assert_error(
         r.counter("http-requests", "h").register(),
         ErrorKind::InvalidMetricName,
-        &["\"http-requests\"", "[a-zA-Z_:][a-zA-Z0-9_:]*", "\"http_requests\""],
+        &[
+            "\"http-requests\"",
+            "[a-zA-Z_:][a-zA-Z0-9_:]*",
+            "\"http_requests\"",
+        ],
     );
-    assert_error(r.gauge("", "h").register(), ErrorKind::InvalidMetricName, &["\"\""]);
-    assert_error(r.gauge("9lives", "h").register(), ErrorKind::InvalidMetricName, &["_9lives"]);
-    assert_error(r.gauge("cpu.load", "h").register(), ErrorKind::InvalidMetricName, &["cpu_load"]);
-    assert_error(r.counter("_total", "h").register(), ErrorKind::InvalidMetricName, &["suffix"]);
-    assert!(r.family_names().is_empty(), "nothing registered after errors");
+    assert_error(
+        r.gauge("", "h").register(),
+        ErrorKind::InvalidMetricName,
+        &["\"\""],
+    );
+    assert_error(
+        r.gauge("9lives", "h").register(),
+        ErrorKind::InvalidMetricName,
+        &["_9lives"],
+    );
+    assert_error(
+        r.gauge("cpu.load", "h").register(),
+        ErrorKind::InvalidMetricName,
+        &["cpu_load"],
+    );
+    assert_error(
+        r.counter("_total", "h").register(),
+        ErrorKind::InvalidMetricName,
+        &["suffix"],
+    );
+    assert!(
+        r.family_names().is_empty(),
+        "nothing registered after errors"
+    );
 }
 
 #[test]
@@ -49,7 +70,10 @@ fn invalid_label_name() {
         &["\"a:b\""],
     );
     // The failed attempts did not claim the name.
-    assert!(r.counter("requests", "h").register_family(&["method"]).is_ok());
+    assert!(r
+        .counter("requests", "h")
+        .register_family(&["method"])
+        .is_ok());
 }
 
 #[test]
@@ -71,7 +95,8 @@ fn reserved_label_names() {
         &["\"__name__\"", "__"],
     );
     assert_error(
-        r.state_set("phase", "h", &["a"]).register_family(&["phase"]),
+        r.state_set("phase", "h", &["a"])
+            .register_family(&["phase"]),
         ErrorKind::ReservedLabelName,
         &["\"phase\"", "rename the label"],
     );
@@ -90,7 +115,10 @@ fn duplicate_label_names() {
         ErrorKind::DuplicateLabelName,
         &["\"a\"", "twice"],
     );
-    let with_const = Registry::builder().with_const_label("env", "prod").build().unwrap();
+    let with_const = Registry::builder()
+        .with_const_label("env", "prod")
+        .build()
+        .unwrap();
     assert_error(
         with_const.counter("c", "h").register_family(&["env"]),
         ErrorKind::DuplicateLabelName,
@@ -122,7 +150,11 @@ fn duplicate_metric() {
         &["\"requests\""],
     );
     // Another type under the same family name.
-    assert_error(r.gauge("requests", "h").register(), ErrorKind::DuplicateMetric, &["requests"]);
+    assert_error(
+        r.gauge("requests", "h").register(),
+        ErrorKind::DuplicateMetric,
+        &["requests"],
+    );
     // After unregistering, the name is free again.
     assert!(r.unregister("requests"));
     assert!(!r.unregister("requests"));
@@ -162,7 +194,11 @@ fn name_clashes_with_suffixes() {
         &["\"bar\"", "\"bar_total\""],
     );
     r.gauge("hist_bucket", "h").register().unwrap();
-    assert_error(r.histogram("hist", "h").register(), ErrorKind::NameClash, &["hist_bucket"]);
+    assert_error(
+        r.histogram("hist", "h").register(),
+        ErrorKind::NameClash,
+        &["hist_bucket"],
+    );
 }
 
 #[test]
@@ -185,16 +221,24 @@ fn label_count_mismatch() {
 fn invalid_buckets() {
     let r = Registry::new();
     assert_error(
-        r.histogram("h_seconds", "h").with_buckets(&[0.1, 0.5, 0.5]).register(),
+        r.histogram("h_seconds", "h")
+            .with_buckets(&[0.1, 0.5, 0.5])
+            .register(),
         ErrorKind::InvalidBuckets,
         &["strictly increasing", "0.5 follows 0.5", "sort them"],
     );
     assert_error(
-        r.histogram("h_seconds", "h").with_buckets(&[1.0, f64::NAN]).register(),
+        r.histogram("h_seconds", "h")
+            .with_buckets(&[1.0, f64::NAN])
+            .register(),
         ErrorKind::InvalidBuckets,
         &["NaN", "not finite"],
     );
-    assert!(r.histogram("h_seconds", "h").with_buckets(&[0.1, 1.0]).register().is_ok());
+    assert!(r
+        .histogram("h_seconds", "h")
+        .with_buckets(&[0.1, 1.0])
+        .register()
+        .is_ok());
 }
 
 #[test]
@@ -234,9 +278,17 @@ fn invalid_unit() {
         ErrorKind::InvalidUnit,
         &["stateset"],
     );
-    assert_error(r.gauge("a_b", "h").with_unit("").register(), ErrorKind::InvalidUnit, &["non-empty"]);
+    assert_error(
+        r.gauge("a_b", "h").with_unit("").register(),
+        ErrorKind::InvalidUnit,
+        &["non-empty"],
+    );
     // A counter's unit precedes `_total`.
-    assert!(r.counter("cost_dollars_total", "h").with_unit("dollars").register().is_ok());
+    assert!(r
+        .counter("cost_dollars_total", "h")
+        .with_unit("dollars")
+        .register()
+        .is_ok());
 }
 
 #[test]
@@ -247,7 +299,11 @@ fn invalid_states() {
         ErrorKind::InvalidStates,
         &["at least one state"],
     );
-    assert_error(StateSetOptions::new(&["a", "b", "a"]), ErrorKind::InvalidStates, &["\"a\"", "twice"]);
+    assert_error(
+        StateSetOptions::new(&["a", "b", "a"]),
+        ErrorKind::InvalidStates,
+        &["\"a\"", "twice"],
+    );
     assert_error(
         r.state_set("ns:phase", "h", &["a"]).register(),
         ErrorKind::InvalidMetricName,
@@ -266,15 +322,31 @@ fn invalid_namespace() {
     r.counter("requests", "h").register().unwrap();
     assert_eq!(r.family_names(), ["app_requests"]);
     // The namespace is part of the name the clash rules see.
-    assert_error(r.gauge("requests_total", "h").register(), ErrorKind::NameClash, &["app_requests"]);
+    assert_error(
+        r.gauge("requests_total", "h").register(),
+        ErrorKind::NameClash,
+        &["app_requests"],
+    );
 }
 
 #[test]
 fn collected_family_errors() {
     let mut family = MetricFamily::counter("jobs_total", "h").unwrap();
-    assert_error(family.add_gauge(&[], 1.0).map(|_| ()), ErrorKind::TypeMismatch, &["counter", "gauge"]);
-    assert_error(family.add_counter(&[], -1.0).map(|_| ()), ErrorKind::InvalidValue, &["-1"]);
-    assert_error(family.add_counter(&[], f64::NAN).map(|_| ()), ErrorKind::InvalidValue, &["NaN"]);
+    assert_error(
+        family.add_gauge(&[], 1.0).map(|_| ()),
+        ErrorKind::TypeMismatch,
+        &["counter", "gauge"],
+    );
+    assert_error(
+        family.add_counter(&[], -1.0).map(|_| ()),
+        ErrorKind::InvalidValue,
+        &["-1"],
+    );
+    assert_error(
+        family.add_counter(&[], f64::NAN).map(|_| ()),
+        ErrorKind::InvalidValue,
+        &["NaN"],
+    );
     family.add_counter(&[("queue", "a")], 1.0).unwrap();
     assert_error(
         family.add_counter(&[("other", "a")], 1.0).map(|_| ()),
@@ -288,7 +360,8 @@ fn collected_family_errors() {
         &["+Inf"],
     );
     assert_error(
-        hist.add_histogram(&[], &[(1.0, 5), (f64::INFINITY, 4)], 1.0).map(|_| ()),
+        hist.add_histogram(&[], &[(1.0, 5), (f64::INFINITY, 4)], 1.0)
+            .map(|_| ()),
         ErrorKind::InvalidValue,
         &["cumulative"],
     );

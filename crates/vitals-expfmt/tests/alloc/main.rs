@@ -19,18 +19,29 @@ fn allocations_during(f: impl FnOnce()) -> u64 {
 
 /// A registry with `n` series in each of a labeled counter, gauge and histogram family.
 fn registry_with(n: usize) -> Registry {
-    let r = Registry::builder().with_const_label("env", "prod").build().unwrap();
+    let r = Registry::builder()
+        .with_const_label("env", "prod")
+        .build()
+        .unwrap();
     let c = r.counter("c", "C.").register_family(&["k"]).unwrap();
     let g = r.float_gauge("g", "G.").register_family(&["k"]).unwrap();
-    let h = r.histogram("h_seconds", "H.").register_family(&["k"]).unwrap();
+    let h = r
+        .histogram("h_seconds", "H.")
+        .register_family(&["k"])
+        .unwrap();
     for i in 0..n {
         let k = format!("series-{i}");
         c.with_labels(&[&k]).inc_by(i as u64);
         g.with_labels(&[&k]).set(i as f64 / 3.0);
         h.with_labels(&[&k]).observe(i as f64 / 100.0);
     }
-    r.info("build", "B.").register_with(&[("version", "1")]).unwrap();
-    r.state_set("phase", "P.", &["a", "b"]).register().unwrap().set("a", true);
+    r.info("build", "B.")
+        .register_with(&[("version", "1")])
+        .unwrap();
+    r.state_set("phase", "P.", &["a", "b"])
+        .register()
+        .unwrap()
+        .set("a", true);
     r
 }
 
@@ -38,14 +49,20 @@ fn registry_with(n: usize) -> Registry {
 fn hot_path_and_encoding_allocations() {
     let _profiler = dhat::Profiler::builder().testing().build();
     // The counter works: one boxed value is one allocation.
-    assert_eq!(allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))), 1);
+    assert_eq!(
+        allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))),
+        1
+    );
 
     let r = Registry::new();
     let counter = r.counter("requests", "R.").register().unwrap();
     let float = r.float_counter("cost", "C.").register().unwrap();
     let gauge = r.gauge("in_flight", "I.").register().unwrap();
     let histogram = r.histogram("latency_seconds", "L.").register().unwrap();
-    let family = r.counter("by_route", "B.").register_family(&["method", "route"]).unwrap();
+    let family = r
+        .counter("by_route", "B.")
+        .register_family(&["method", "route"])
+        .unwrap();
     family.with_labels(&["GET", "/users/{id}"]).inc();
 
     let updates = allocations_during(|| {
@@ -59,14 +76,20 @@ fn hot_path_and_encoding_allocations() {
             drop(histogram.start_timer());
         }
     });
-    assert_eq!(updates, 0, "updating resolved handles allocated {updates} times");
+    assert_eq!(
+        updates, 0,
+        "updating resolved handles allocated {updates} times"
+    );
 
     let lookups = allocations_during(|| {
         for _ in 0..10_000 {
             family.with_labels(&["GET", "/users/{id}"]).inc();
         }
     });
-    assert_eq!(lookups, 0, "looking up an existing series allocated {lookups} times");
+    assert_eq!(
+        lookups, 0,
+        "looking up an existing series allocated {lookups} times"
+    );
     assert_eq!(family.with_labels(&["GET", "/users/{id}"]).get(), 10_001);
 
     // Encoding: the same number of allocations for 10 series as for 1000, in both formats,
@@ -84,6 +107,10 @@ fn hot_path_and_encoding_allocations() {
             counts[0], counts[1],
             "{format:?}: encoding allocations grow with the series count: {counts:?}"
         );
-        assert!(counts[0] <= 8, "{format:?}: {} allocations per encode", counts[0]);
+        assert!(
+            counts[0] <= 8,
+            "{format:?}: {} allocations per encode",
+            counts[0]
+        );
     }
 }

@@ -30,7 +30,10 @@ fn assert_golden(registry: &Registry, text: &str, openmetrics: &str) {
 #[test]
 fn counter() {
     let r = Registry::new();
-    let family = r.counter("http_requests", HELP).register_family(&["path", "code"]).unwrap();
+    let family = r
+        .counter("http_requests", HELP)
+        .register_family(&["path", "code"])
+        .unwrap();
     let a = family.with_labels(&[VALUE, "200"]);
     a.inc_by(41);
     a.inc();
@@ -88,8 +91,14 @@ fn float_counter_with_unit() {
 #[test]
 fn gauges_with_special_values() {
     let r = Registry::new();
-    r.gauge("queue_depth", "Jobs waiting.").register().unwrap().set(-3);
-    let temps = r.float_gauge("temperature_celsius", "").register_family(&["sensor"]).unwrap();
+    r.gauge("queue_depth", "Jobs waiting.")
+        .register()
+        .unwrap()
+        .set(-3);
+    let temps = r
+        .float_gauge("temperature_celsius", "")
+        .register_family(&["sensor"])
+        .unwrap();
     temps.with_labels(&["nan"]).set(f64::NAN);
     temps.with_labels(&["hot"]).set(f64::INFINITY);
     temps.with_labels(&["cold"]).set(f64::NEG_INFINITY);
@@ -207,7 +216,9 @@ fn histogram_with_negative_buckets_has_no_openmetrics_sum() {
 #[test]
 fn summary() {
     let r = Registry::new();
-    let options = SummaryOptions::new().with_quantiles(&[0.5, 0.99, 0.00001]).unwrap();
+    let options = SummaryOptions::new()
+        .with_quantiles(&[0.5, 0.99, 0.00001])
+        .unwrap();
     let family = r
         .summary("payload_bytes", HELP)
         .with_unit("bytes")
@@ -317,7 +328,10 @@ fn state_set() {
 #[test]
 fn unknown() {
     let r = Registry::new();
-    r.unknown("relayed_value", HELP).register().unwrap().set(1e21);
+    r.unknown("relayed_value", HELP)
+        .register()
+        .unwrap()
+        .set(1e21);
     assert_golden(
         &r,
         &format!(
@@ -342,7 +356,11 @@ fn namespace_and_constant_labels() {
         .build()
         .unwrap();
     r.gauge("carts", "Open carts.").register().unwrap().set(7);
-    r.gauge("items", "Items.").register_family(&["kind"]).unwrap().with_labels(&["book"]).set(2);
+    r.gauge("items", "Items.")
+        .register_family(&["kind"])
+        .unwrap()
+        .with_labels(&["book"])
+        .set(2);
     let c = format!("region=\"{VALUE_ESCAPED}\"");
     assert_golden(
         &r,
@@ -368,7 +386,10 @@ fn namespace_and_constant_labels() {
 
 #[test]
 fn collector_families() {
-    let r = Registry::builder().with_const_label("host", "a").build().unwrap();
+    let r = Registry::builder()
+        .with_const_label("host", "a")
+        .build()
+        .unwrap();
     r.register_collector(|out: &mut Vec<MetricFamily>| {
         let mut jobs = MetricFamily::counter("jobs_total", "Jobs.").unwrap();
         jobs.add_counter(&[("queue", "q1")], 3.0).unwrap();
@@ -377,7 +398,8 @@ fn collector_families() {
             .unwrap()
             .with_unit("seconds")
             .unwrap();
-        lat.add_histogram(&[], &[(0.5, 1), (f64::INFINITY, 3)], 2.5).unwrap();
+        lat.add_histogram(&[], &[(0.5, 1), (f64::INFINITY, 3)], 2.5)
+            .unwrap();
         out.push(lat);
     });
     assert_golden(
@@ -409,7 +431,9 @@ fn collector_families() {
 fn empty_registry_and_empty_family() {
     let r = Registry::new();
     assert_golden(&r, "", "# EOF\n");
-    r.counter("never_used", "Declared, no series yet.").register_family(&["a"]).unwrap();
+    r.counter("never_used", "Declared, no series yet.")
+        .register_family(&["a"])
+        .unwrap();
     assert_golden(
         &r,
         "# HELP never_used_total Declared, no series yet.\n\
