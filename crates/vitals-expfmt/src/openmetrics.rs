@@ -3,9 +3,13 @@
 //! Counter families are named without `_total`, their samples with it; `# UNIT` is written when
 //! declared; HELP escapes `\`, `"` and newline; `_created` follows counters, histograms and
 //! summaries; `le` and `quantile` values are canonical (`1.0`, `+Inf`); info samples end in
-//! `_info` with value 1; state set samples carry the family name as a label; a histogram with a
-//! negative bucket bound, or a negative sum, omits `_sum`, as the specification requires; the
-//! output ends with exactly one `# EOF`.
+//! `_info` with value 1; state set samples carry the family name as a label; the output ends
+//! with exactly one `# EOF`.
+//!
+//! What OpenMetrics cannot express is left out of this format only, never out of 0.0.4: a
+//! histogram with a negative bucket bound or a negative sum has no `_count` and `_sum` (they go
+//! together, and `_sum` is counter-like); a summary omits negative quantile values and a
+//! negative `_sum`. The reference parser rejects each of these.
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
 use vitals_core::{Descriptor, Number, SeriesValue, Visitor};
@@ -102,13 +106,14 @@ impl OpenMetricsEncoder<'_> {
             write_u64(self.out, cumulative);
             self.out.push(b'\n');
         });
-        self.sample("_count", labels, None);
-        write_u64(self.out, count);
-        self.out.push(b'\n');
-        // OpenMetrics: a histogram with negative buckets has no _sum (and _sum is counter-like,
-        // so it may not be negative either).
-        let negative = h.bounds.first().is_some_and(|b| *b < 0.0) || h.sum < 0.0;
-        if !negative {
+        // OpenMetrics: `_sum` is counter-like (never negative or NaN) and absent when a bucket
+        // bound is negative; `_count` appears only together with `_sum`. The buckets still
+        // carry every observation, and 0.0.4 keeps both samples.
+        let negative_bucket = h.bounds.first().is_some_and(|b| *b < 0.0);
+        if !negative_bucket && h.sum >= 0.0 {
+            self.sample("_count", labels, None);
+            write_u64(self.out, count);
+            self.out.push(b'\n');
             self.sample("_sum", labels, None);
             write_go_float(self.out, h.sum);
             self.out.push(b'\n');
@@ -122,6 +127,11 @@ impl OpenMetricsEncoder<'_> {
 
     fn summary(&mut self, labels: &str, s: &SummaryValue<'_>) {
         for &(q, v) in s.quantiles {
+            // OpenMetrics forbids negative quantile values; such a sample is left out of this
+            // format only (0.0.4 keeps it).
+            if v < 0.0 {
+                continue;
+            }
             self.sample("", labels, Some(Extra::Float("quantile", q)));
             write_go_float(self.out, v);
             self.out.push(b'\n');
@@ -129,7 +139,7 @@ impl OpenMetricsEncoder<'_> {
         self.sample("_count", labels, None);
         write_u64(self.out, s.count);
         self.out.push(b'\n');
-        if s.sum >= 0.0 || s.sum.is_nan() {
+        if s.sum >= 0.0 {
             self.sample("_sum", labels, None);
             write_go_float(self.out, s.sum);
             self.out.push(b'\n');

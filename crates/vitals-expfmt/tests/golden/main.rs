@@ -179,7 +179,7 @@ fn histogram() {
 }
 
 #[test]
-fn histogram_with_negative_buckets_has_no_openmetrics_sum() {
+fn histogram_with_negative_buckets_has_no_openmetrics_count_or_sum() {
     let r = Registry::new();
     let h = r
         .histogram("temperature_delta", "Change.")
@@ -205,10 +205,57 @@ fn histogram_with_negative_buckets_has_no_openmetrics_sum() {
              temperature_delta_bucket{{le=\"0.0\"}} 1\n\
              temperature_delta_bucket{{le=\"1.0\"}} 2\n\
              temperature_delta_bucket{{le=\"+Inf\"}} 2\n\
-             temperature_delta_count 2\n\
              temperature_delta_created {}\n\
              # EOF\n",
             go(h.created())
+        ),
+    );
+}
+
+#[test]
+fn negative_observations_keep_0_0_4_samples_and_leave_out_what_openmetrics_forbids() {
+    let r = Registry::new();
+    let h = r
+        .histogram("offset", "O.")
+        .with_buckets(&[1.0])
+        .register()
+        .unwrap();
+    h.observe(-3.0);
+    let options = SummaryOptions::new().with_quantiles(&[0.5]).unwrap();
+    let s = r
+        .summary("drift", "D.")
+        .with_summary_options(options)
+        .register()
+        .unwrap();
+    for _ in 0..3 {
+        s.observe(-2.0);
+    }
+    assert_golden(
+        &r,
+        "# HELP offset O.\n\
+         # TYPE offset histogram\n\
+         offset_bucket{le=\"1\"} 1\n\
+         offset_bucket{le=\"+Inf\"} 1\n\
+         offset_sum -3\n\
+         offset_count 1\n\
+         # HELP drift D.\n\
+         # TYPE drift summary\n\
+         drift{quantile=\"0.5\"} -2\n\
+         drift_sum -6\n\
+         drift_count 3\n",
+        &format!(
+            "# TYPE offset histogram\n\
+             # HELP offset O.\n\
+             offset_bucket{{le=\"1.0\"}} 1\n\
+             offset_bucket{{le=\"+Inf\"}} 1\n\
+             offset_created {}\n\
+             # TYPE drift summary\n\
+             # HELP drift D.\n\
+             drift_count 3\n\
+             drift_created {}\n\
+             # EOF\n",
+            go(h.created()),
+            go(s.created())
         ),
     );
 }
