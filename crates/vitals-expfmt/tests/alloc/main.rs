@@ -101,7 +101,10 @@ fn hot_path_and_encoding_allocations() {
         "looking up an existing series allocated {lookups} times"
     );
     let lookups_made = 10_000 * ATTEMPTS as u64;
-    assert_eq!(family.with_labels(&["GET", "/users/{id}"]).get(), 1 + lookups_made);
+    assert_eq!(
+        family.with_labels(&["GET", "/users/{id}"]).get(),
+        1 + lookups_made
+    );
 
     // Encoding: the same number of allocations for 10 series as for 1000, in both formats,
     // once the output buffer is warm.
