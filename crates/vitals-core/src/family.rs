@@ -6,15 +6,14 @@
 //! value. Only the creation of a new series allocates and takes the write lock. Keep the
 //! returned handle where you can: updating a handle involves no lookup at all.
 
-use std::collections::hash_map::RandomState;
 use std::marker::PhantomData;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{hash_values, push_label, values_equal, LabelSet, Visit};
+use crate::labels::{hash_values, push_label, LabelSet, SetValues, Values};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
 
@@ -73,7 +72,9 @@ pub(crate) struct FamilyCore<M: Metric> {
     /// The registry's constant labels, rendered; the prefix of every series' label text.
     const_text: Box<str>,
     options: M::Options,
-    hasher: RandomState,
+    /// Randomly seeded per family (foldhash), so label values chosen by an attacker cannot be
+    /// aimed at one bucket; equality is always confirmed, so a collision is never a merge.
+    hasher: DefaultHashBuilder,
     series: RwLock<SeriesMap<M>>,
 }
 
@@ -106,7 +107,7 @@ impl<M: Metric> FamilyCore<M> {
                 .collect(),
             const_text: const_text.into_boxed_str(),
             options,
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
             series: RwLock::new(SeriesMap {
                 index: HashTable::new(),
                 list: Vec::new(),
@@ -125,26 +126,26 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     /// The series for these values, created if new; `None` if the count of values is wrong.
-    fn get_or_create(&self, visit: Visit<'_>) -> Option<M> {
-        let (hash, count) = hash_values(&self.hasher, visit);
+    fn get_or_create<V: Values + ?Sized>(&self, values: &V) -> Option<M> {
+        let (hash, count) = hash_values(&self.hasher, values);
         if count != self.label_names.len() {
             return None;
         }
         {
             let map = self.read();
-            if let Some(series) = map.find(hash, visit) {
+            if let Some(series) = map.find(hash, values) {
                 return Some(series.metric.clone());
             }
         }
         let mut map = self.write();
         // Another thread may have created it between the two locks.
-        if let Some(series) = map.find(hash, visit) {
+        if let Some(series) = map.find(hash, values) {
             return Some(series.metric.clone());
         }
-        let mut values = Vec::with_capacity(count);
-        visit(&mut |v| values.push(Box::<str>::from(v)));
+        let mut owned = Vec::with_capacity(count);
+        values.for_each(|v| owned.push(Box::<str>::from(v)));
         let mut text = String::from(&*self.const_text);
-        for (name, value) in self.label_names.iter().zip(&values) {
+        for (name, value) in self.label_names.iter().zip(&owned) {
             push_label(&mut text, name, value);
         }
         let metric = M::from_options(&self.options);
@@ -152,7 +153,7 @@ impl<M: Metric> FamilyCore<M> {
         let position = list.len();
         list.push(Series {
             hash,
-            values: values.into_boxed_slice(),
+            values: owned.into_boxed_slice(),
             text: text.into_boxed_str(),
             metric: metric.clone(),
         });
@@ -160,13 +161,13 @@ impl<M: Metric> FamilyCore<M> {
         Some(metric)
     }
 
-    fn remove(&self, visit: Visit<'_>) -> bool {
-        let (hash, _) = hash_values(&self.hasher, visit);
+    fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
+        let (hash, _) = hash_values(&self.hasher, values);
         let mut map = self.write();
         let SeriesMap { index, list } = &mut *map;
         let Ok(entry) = index.find_entry(hash, |&i| {
             list.get(i)
-                .is_some_and(|s| s.hash == hash && values_equal(&s.values, visit))
+                .is_some_and(|s| s.hash == hash && values.equals(&s.values))
         }) else {
             return false;
         };
@@ -215,11 +216,12 @@ impl<M: Metric> FamilyCore<M> {
 }
 
 impl<M> SeriesMap<M> {
-    fn find(&self, hash: u64, visit: Visit<'_>) -> Option<&Series<M>> {
+    #[inline]
+    fn find<V: Values + ?Sized>(&self, hash: u64, values: &V) -> Option<&Series<M>> {
         let position = self.index.find(hash, |&i| {
             self.list
                 .get(i)
-                .is_some_and(|s| s.hash == hash && values_equal(&s.values, visit))
+                .is_some_and(|s| s.hash == hash && values.equals(&s.values))
         })?;
         self.list.get(*position)
     }
@@ -286,41 +288,38 @@ impl<M: Metric> Family<M, DynamicLabels> {
     /// that no registry exposes, and the mistake is counted in
     /// `vitals_dropped_updates_total{reason="label_count_mismatch"}`. Use
     /// [`try_with_labels`](Self::try_with_labels) to get an error instead.
+    #[inline]
     pub fn with_labels(&self, values: &[&str]) -> M {
-        let visit = |f: &mut dyn FnMut(&str)| values.iter().for_each(|v| f(v));
         self.core
-            .get_or_create(&visit)
+            .get_or_create(values)
             .unwrap_or_else(|| self.core.detached())
     }
 
     /// Like [`with_labels`](Self::with_labels), but a wrong number of values is an error of
     /// kind [`ErrorKind::LabelMismatch`].
     pub fn try_with_labels(&self, values: &[&str]) -> Result<M> {
-        let visit = |f: &mut dyn FnMut(&str)| values.iter().for_each(|v| f(v));
         self.core
-            .get_or_create(&visit)
+            .get_or_create(values)
             .ok_or_else(|| self.core.mismatch(values.len()))
     }
 
     /// Removes the series with these label values; returns whether it existed.
     pub fn remove(&self, values: &[&str]) -> bool {
-        let visit = |f: &mut dyn FnMut(&str)| values.iter().for_each(|v| f(v));
-        self.core.remove(&visit)
+        self.core.remove(values)
     }
 }
 
 impl<M: Metric, L: LabelSet> Family<M, L> {
     /// The series for this label set, created if new.
+    #[inline]
     pub fn get(&self, labels: &L) -> M {
-        let visit = |f: &mut dyn FnMut(&str)| labels.visit_values(f);
         self.core
-            .get_or_create(&visit)
+            .get_or_create(&SetValues(labels))
             .unwrap_or_else(|| self.core.detached())
     }
 
     /// Removes the series for this label set; returns whether it existed.
     pub fn remove_set(&self, labels: &L) -> bool {
-        let visit = |f: &mut dyn FnMut(&str)| labels.visit_values(f);
-        self.core.remove(&visit)
+        self.core.remove(&SetValues(labels))
     }
 }

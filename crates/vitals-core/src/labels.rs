@@ -41,11 +41,6 @@ pub trait LabelSet {
     fn visit_values(&self, visit: &mut dyn FnMut(&str));
 }
 
-/// A source of label values: calls its argument once per value, in label order. Both
-/// `&[&str]` lookups and [`LabelSet`] lookups are turned into one of these, so that one code
-/// path hashes, compares and stores values without collecting them first.
-pub(crate) type Visit<'a> = &'a dyn Fn(&mut dyn FnMut(&str));
-
 /// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require.
 ///
 /// ```
@@ -78,14 +73,60 @@ pub(crate) fn push_label(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
+/// A source of label values for a lookup: `&[&str]` or a [`LabelSet`]. Lookups are generic over
+/// it, so each kind compiles to its own tight loop rather than going through `dyn` calls.
+pub(crate) trait Values {
+    /// Calls `f` once per value, in label order.
+    fn for_each(&self, f: impl FnMut(&str));
+
+    /// Whether the values equal `stored`, in order and in number.
+    fn equals(&self, stored: &[Box<str>]) -> bool {
+        let mut index = 0usize;
+        let mut equal = true;
+        self.for_each(|value| {
+            equal &= stored.get(index).is_some_and(|s| **s == *value);
+            index += 1;
+        });
+        equal && index == stored.len()
+    }
+}
+
+impl Values for [&str] {
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        for value in self {
+            f(value);
+        }
+    }
+
+    #[inline]
+    fn equals(&self, stored: &[Box<str>]) -> bool {
+        self.len() == stored.len() && self.iter().zip(stored).all(|(a, b)| *a == &**b)
+    }
+}
+
+/// Adapts a [`LabelSet`] to [`Values`].
+pub(crate) struct SetValues<'a, L>(pub(crate) &'a L);
+
+impl<L: LabelSet> Values for SetValues<'_, L> {
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        self.0.visit_values(&mut f);
+    }
+}
+
 /// Hashes a sequence of label values so that different sequences hash apart with high
 /// probability, even when their concatenations are equal (`["ab","c"]` vs `["a","bc"]`): each
 /// value is prefixed by its length. Equality is always confirmed value by value afterwards, so a
-/// collision costs a comparison, never a merged series.
-pub(crate) fn hash_values<S: BuildHasher>(build: &S, visit: Visit<'_>) -> (u64, usize) {
+/// collision costs a comparison, never a merged series. Returns the hash and the value count.
+#[inline]
+pub(crate) fn hash_values<S: BuildHasher, V: Values + ?Sized>(
+    build: &S,
+    values: &V,
+) -> (u64, usize) {
     let mut hasher = build.build_hasher();
     let mut count = 0usize;
-    visit(&mut |value| {
+    values.for_each(|value| {
         hasher.write_usize(value.len());
         hasher.write(value.as_bytes());
         count += 1;
@@ -93,25 +134,10 @@ pub(crate) fn hash_values<S: BuildHasher>(build: &S, visit: Visit<'_>) -> (u64, 
     (hasher.finish(), count)
 }
 
-/// Whether the visited values equal `stored`, in order and in number.
-pub(crate) fn values_equal(stored: &[Box<str>], visit: Visit<'_>) -> bool {
-    let mut index = 0usize;
-    let mut equal = true;
-    visit(&mut |value| {
-        equal &= stored.get(index).is_some_and(|s| **s == *value);
-        index += 1;
-    });
-    equal && index == stored.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::hash_map::RandomState;
-
-    fn visit_slice<'a>(values: &'a [&'a str]) -> impl Fn(&mut dyn FnMut(&str)) + 'a {
-        move |f| values.iter().for_each(|v| f(v))
-    }
 
     #[test]
     fn escaping() {
@@ -126,13 +152,28 @@ mod tests {
     #[test]
     fn length_prefix_separates_concatenations() {
         let build = RandomState::new();
-        let (a, _) = hash_values(&build, &visit_slice(&["ab", "c"]));
-        let (b, _) = hash_values(&build, &visit_slice(&["a", "bc"]));
+        let (a, _) = hash_values(&build, &["ab", "c"][..]);
+        let (b, _) = hash_values(&build, &["a", "bc"][..]);
         assert_ne!(a, b);
         let stored: Vec<Box<str>> = vec!["ab".into(), "c".into()];
-        assert!(values_equal(&stored, &visit_slice(&["ab", "c"])));
-        assert!(!values_equal(&stored, &visit_slice(&["a", "bc"])));
-        assert!(!values_equal(&stored, &visit_slice(&["ab"])));
-        assert!(!values_equal(&stored, &visit_slice(&["ab", "c", ""])));
+        for (values, equal) in [
+            (&["ab", "c"][..], true),
+            (&["a", "bc"][..], false),
+            (&["ab"][..], false),
+            (&["ab", "c", ""][..], false),
+        ] {
+            assert_eq!(values.equals(&stored), equal, "{values:?}");
+            // The generic path (used by label sets) agrees with the slice fast path.
+            let generic = Generic(values);
+            assert_eq!(generic.equals(&stored), equal, "{values:?}");
+        }
+    }
+
+    struct Generic<'a>(&'a [&'a str]);
+
+    impl Values for Generic<'_> {
+        fn for_each(&self, f: impl FnMut(&str)) {
+            self.0.iter().copied().for_each(f);
+        }
     }
 }
