@@ -279,7 +279,9 @@ pub trait Visitor {
 /// });
 /// ```
 pub trait Collector: Send + Sync {
-    /// Appends this collector's families to `out`. Called once per scrape.
+    /// Appends this collector's families to `out`. Called once per scrape, while the registry
+    /// is locked for reading: registering or unregistering metrics on the same registry from
+    /// here would deadlock.
     ///
     /// A family whose name clashes with a registered family, or with another family collected in
     /// the same scrape, is dropped and counted in `vitals_dropped_updates_total`.

@@ -46,6 +46,8 @@ pub enum ErrorKind {
     InvalidValue,
     /// A namespace or constant label given to a registry builder is invalid.
     InvalidConfig,
+    /// A collected family was given the same label set twice.
+    DuplicateSeries,
 }
 
 impl Error {

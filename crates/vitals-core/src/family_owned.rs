@@ -1,5 +1,7 @@
 //! [`MetricFamily`]: a family built by a [`Collector`](crate::Collector) at scrape time.
 
+use std::collections::HashSet;
+
 use crate::collect::{
     Counts, Descriptor, Flags, HistogramValue, MetricType, Number, SeriesValue, StateSetValue,
     SummaryValue,
@@ -26,6 +28,8 @@ pub struct MetricFamily {
     desc: Descriptor,
     label_names: Option<Vec<String>>,
     series: Vec<OwnedSeries>,
+    /// The label text of every series so far: a family may not expose one label set twice.
+    seen: HashSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +75,7 @@ impl MetricFamily {
             },
             label_names: None,
             series: Vec::new(),
+            seen: HashSet::new(),
         })
     }
 
@@ -156,6 +161,16 @@ impl MetricFamily {
         let mut text = String::new();
         for (name, value) in labels {
             push_label(&mut text, name, value);
+        }
+        if !self.seen.insert(text.clone()) {
+            return Err(Error::new(
+                ErrorKind::DuplicateSeries,
+                format!(
+                    "family {:?} already has a series with labels {{{text}}}; add each label set \
+                     once (sum the values first if they come from several sources)",
+                    self.desc.name
+                ),
+            ));
         }
         self.series.push(OwnedSeries {
             labels: text,

@@ -353,6 +353,13 @@ fn collected_family_errors() {
         ErrorKind::LabelMismatch,
         &["[queue]", "[other]"],
     );
+    assert_error(
+        family.add_counter(&[("queue", "a")], 2.0).map(|_| ()),
+        ErrorKind::DuplicateSeries,
+        &["queue=\"a\"", "once"],
+    );
+    family.add_counter(&[("queue", "b")], 2.0).unwrap();
+    assert_eq!(family.len(), 2);
     let mut hist = MetricFamily::histogram("h", "h").unwrap();
     assert_error(
         hist.add_histogram(&[], &[(1.0, 1)], 1.0).map(|_| ()),
