@@ -77,7 +77,7 @@ impl Default for Registry {
 }
 
 /// The process-wide registry, created on first use with the
-/// [`self_metrics`](crate::self_metrics) collector registered.
+/// [`self_metrics`] collector registered.
 ///
 /// ```
 /// let requests = vitals_core::default_registry()
