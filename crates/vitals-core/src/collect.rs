@@ -125,21 +125,31 @@ impl Number {
     }
 }
 
-/// Non-cumulative bucket counts, read live from atomics or given by a collector.
+/// Non-cumulative bucket counts, read live from a histogram or given by a collector. Read-only:
+/// a visitor can read the counts but never change them.
 #[derive(Debug, Clone, Copy)]
-pub enum Counts<'a> {
-    /// The live buckets of a histogram.
+pub struct Counts<'a>(CountsRepr<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum CountsRepr<'a> {
     Atomic(&'a [AtomicU64]),
-    /// Counts from a [`Collector`].
     Plain(&'a [u64]),
 }
 
-impl Counts<'_> {
+impl<'a> Counts<'a> {
+    pub(crate) fn atomic(counts: &'a [AtomicU64]) -> Self {
+        Self(CountsRepr::Atomic(counts))
+    }
+
+    pub(crate) fn plain(counts: &'a [u64]) -> Self {
+        Self(CountsRepr::Plain(counts))
+    }
+
     /// The number of buckets, `+Inf` included.
     pub fn len(&self) -> usize {
-        match self {
-            Self::Atomic(c) => c.len(),
-            Self::Plain(c) => c.len(),
+        match self.0 {
+            CountsRepr::Atomic(c) => c.len(),
+            CountsRepr::Plain(c) => c.len(),
         }
     }
 
@@ -150,9 +160,9 @@ impl Counts<'_> {
 
     /// The count of bucket `i` alone (not cumulative); 0 past the end.
     pub fn get(&self, i: usize) -> u64 {
-        match self {
-            Self::Atomic(c) => c.get(i).map_or(0, |a| a.load(Ordering::Relaxed)),
-            Self::Plain(c) => c.get(i).copied().unwrap_or(0),
+        match self.0 {
+            CountsRepr::Atomic(c) => c.get(i).map_or(0, |a| a.load(Ordering::Relaxed)),
+            CountsRepr::Plain(c) => c.get(i).copied().unwrap_or(0),
         }
     }
 }
@@ -168,6 +178,9 @@ pub struct HistogramValue<'a> {
     pub sum: f64,
     /// When the series was created, in seconds since the Unix epoch.
     pub created: Option<f64>,
+    /// Whether any observation so far was negative (sticky). OpenMetrics then leaves out
+    /// `_count` and `_sum` for good, rather than showing and hiding them as the sum changes sign.
+    pub negative_observed: bool,
 }
 
 impl HistogramValue<'_> {
@@ -196,23 +209,35 @@ pub struct SummaryValue<'a> {
     pub count: u64,
     /// When the series was created, in seconds since the Unix epoch.
     pub created: Option<f64>,
+    /// Whether any observation so far was negative (sticky). OpenMetrics then leaves out
+    /// `_sum` for good.
+    pub negative_observed: bool,
 }
 
-/// State flags, read live from atomics or given by a collector.
+/// State flags, read live from a state set or given by a collector. Read-only.
 #[derive(Debug, Clone, Copy)]
-pub enum Flags<'a> {
-    /// The live flags of a state set.
+pub struct Flags<'a>(FlagsRepr<'a>);
+
+#[derive(Debug, Clone, Copy)]
+enum FlagsRepr<'a> {
     Atomic(&'a [AtomicBool]),
-    /// Flags from a [`Collector`].
     Plain(&'a [bool]),
 }
 
-impl Flags<'_> {
+impl<'a> Flags<'a> {
+    pub(crate) fn atomic(flags: &'a [AtomicBool]) -> Self {
+        Self(FlagsRepr::Atomic(flags))
+    }
+
+    pub(crate) fn plain(flags: &'a [bool]) -> Self {
+        Self(FlagsRepr::Plain(flags))
+    }
+
     /// Whether flag `i` is set; false past the end.
     pub fn get(&self, i: usize) -> bool {
-        match self {
-            Self::Atomic(f) => f.get(i).is_some_and(|a| a.load(Ordering::Relaxed)),
-            Self::Plain(f) => f.get(i).copied().unwrap_or(false),
+        match self.0 {
+            FlagsRepr::Atomic(f) => f.get(i).is_some_and(|a| a.load(Ordering::Relaxed)),
+            FlagsRepr::Plain(f) => f.get(i).copied().unwrap_or(false),
         }
     }
 }

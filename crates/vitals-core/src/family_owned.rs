@@ -66,6 +66,9 @@ impl MetricFamily {
     pub fn new(name: &str, help: &str, metric_type: MetricType) -> Result<Self> {
         validate_metric_name(name)?;
         let name = strip_type_suffix(name, metric_type)?;
+        if metric_type == MetricType::StateSet {
+            check_state_set_name(name)?;
+        }
         Ok(Self {
             desc: Descriptor {
                 name: name.to_owned(),
@@ -94,6 +97,26 @@ impl MetricFamily {
         Self::new(name, help, MetricType::Histogram)
     }
 
+    /// An empty summary family.
+    pub fn summary(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Summary)
+    }
+
+    /// An empty info family.
+    pub fn info(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Info)
+    }
+
+    /// An empty state set family.
+    pub fn state_set(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::StateSet)
+    }
+
+    /// An empty family of unknown type.
+    pub fn unknown(name: &str, help: &str) -> Result<Self> {
+        Self::new(name, help, MetricType::Unknown)
+    }
+
     /// Declares the unit; the name must end in `_<unit>`.
     pub fn with_unit(mut self, unit: &str) -> Result<Self> {
         check_unit(&self.desc.name, self.desc.metric_type, unit)?;
@@ -104,6 +127,11 @@ impl MetricFamily {
     /// The family's metadata.
     pub fn descriptor(&self) -> &Descriptor {
         &self.desc
+    }
+
+    /// The label names every series carries (empty until the first series is added).
+    pub fn label_names(&self) -> &[String] {
+        self.label_names.as_deref().unwrap_or(&[])
     }
 
     /// The number of series added.
@@ -268,12 +296,15 @@ impl MetricFamily {
         sum: f64,
         count: u64,
     ) -> Result<&mut Self> {
-        if quantiles.iter().any(|(q, _)| !(0.0..=1.0).contains(q)) {
-            return Err(Error::new(
-                ErrorKind::InvalidQuantiles,
-                format!("summary {:?}: quantiles must be in [0, 1]", self.desc.name),
-            ));
-        }
+        let listed: Vec<f64> = quantiles.iter().map(|(q, _)| *q).collect();
+        crate::SummaryOptions::new()
+            .with_quantiles(&listed)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidQuantiles,
+                    format!("summary {:?}: {}", self.desc.name, e.message()),
+                )
+            })?;
         self.push(
             MetricType::Summary,
             labels,
@@ -319,9 +350,10 @@ impl MetricFamily {
                     sum,
                 } => SeriesValue::Histogram(HistogramValue {
                     bounds,
-                    counts: Counts::Plain(counts),
+                    counts: Counts::plain(counts),
                     sum: *sum,
                     created: None,
+                    negative_observed: *sum < 0.0 || bounds.first().is_some_and(|b| *b < 0.0),
                 }),
                 OwnedValue::Summary {
                     quantiles,
@@ -332,11 +364,12 @@ impl MetricFamily {
                     sum: *sum,
                     count: *count,
                     created: None,
+                    negative_observed: *sum < 0.0,
                 }),
                 OwnedValue::Info => SeriesValue::Info,
                 OwnedValue::StateSet { states, flags } => SeriesValue::StateSet(StateSetValue {
                     states,
-                    flags: Flags::Plain(flags),
+                    flags: Flags::plain(flags),
                 }),
             };
             f(&series.labels, &value);
@@ -360,6 +393,20 @@ pub(crate) fn strip_type_suffix(name: &str, metric_type: MetricType) -> Result<&
         Some(stripped) => Ok(stripped),
         None => Ok(name),
     }
+}
+
+/// A state set writes its states in a label named after it, so its name must also be a valid
+/// label name (no `:`).
+pub(crate) fn check_state_set_name(name: &str) -> Result<()> {
+    crate::name::validate_label_name(name).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidMetricName,
+            format!(
+                "state set name {name:?} must also be a valid label name (no ':'), since its \
+                 states are written in a label of that name"
+            ),
+        )
+    })
 }
 
 /// Checks a unit against the type and the family name.

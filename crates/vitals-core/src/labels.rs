@@ -8,18 +8,30 @@ use std::hash::{BuildHasher, Hasher};
 /// A typed set of label values for a [`Family`](crate::Family).
 ///
 /// The label names are fixed for the type; the values come from each instance. The derive macro
-/// (`#[derive(LabelSet)]`) writes this impl; by hand it looks like this:
+/// (`#[derive(LabelSet)]`, coming) writes this impl; by hand it looks like this. Yield `&str`s
+/// that already exist (fields, `&'static str` from enums): a lookup of an existing series then
+/// allocates nothing. For integers, format into a stack buffer (the `itoa` crate) rather than
+/// calling `to_string()`.
 ///
 /// ```
 /// use vitals_core::{LabelSet, Registry};
 ///
-/// struct Request<'a> { method: &'a str, status: u16 }
+/// #[derive(Clone, Copy)]
+/// enum Method { Get, Post }
+///
+/// impl Method {
+///     fn as_str(self) -> &'static str {
+///         match self { Method::Get => "GET", Method::Post => "POST" }
+///     }
+/// }
+///
+/// struct Request<'a> { method: Method, route: &'a str }
 ///
 /// impl LabelSet for Request<'_> {
-///     fn label_names() -> &'static [&'static str] { &["method", "status"] }
+///     fn label_names() -> &'static [&'static str] { &["method", "route"] }
 ///     fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
-///         visit(self.method);
-///         visit(&self.status.to_string());
+///         visit(self.method.as_str());
+///         visit(self.route);
 ///     }
 /// }
 ///
@@ -28,8 +40,9 @@ use std::hash::{BuildHasher, Hasher};
 ///     .counter("requests", "Requests served.")
 ///     .register_typed::<Request>()
 ///     .unwrap();
-/// requests.get(&Request { method: "GET", status: 200 }).inc();
-/// assert_eq!(requests.get(&Request { method: "GET", status: 200 }).get(), 1);
+/// requests.get(&Request { method: Method::Get, route: "/users/{id}" }).inc();
+/// assert_eq!(requests.get(&Request { method: Method::Get, route: "/users/{id}" }).get(), 1);
+/// assert_eq!(requests.get(&Request { method: Method::Post, route: "/users" }).get(), 0);
 /// ```
 pub trait LabelSet {
     /// The label names, in the order [`visit_values`](Self::visit_values) yields the values.

@@ -7,13 +7,13 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use crate::collect::{Collector, Descriptor, MetricType, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::{Collect, DynamicLabels, Family, FamilyCore};
-use crate::family_owned::{check_unit, strip_type_suffix, MetricFamily};
+use crate::family_owned::{check_state_set_name, check_unit, strip_type_suffix, MetricFamily};
 use crate::labels::{push_label, LabelSet};
 use crate::metrics::{
     Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramOptions, Info, Metric, StateSet,
     StateSetOptions, Summary, SummaryOptions, Unknown,
 };
-use crate::name::{validate_label_name, validate_label_names, validate_metric_name};
+use crate::name::{validate_label_names, validate_metric_name};
 use crate::self_metrics::{self, record, DropReason};
 
 /// A set of metric families that are exposed together.
@@ -57,7 +57,9 @@ struct State {
 
 enum Entry {
     Family(Arc<dyn Collect>),
-    Collector(Box<dyn Collector>),
+    /// A collector, and the family names reserved for it at registration (whose claims it may
+    /// use, and nobody else may).
+    Collector(Box<dyn Collector>, Vec<String>),
 }
 
 impl std::fmt::Debug for Registry {
@@ -90,7 +92,7 @@ pub fn default_registry() -> &'static Registry {
     static DEFAULT: OnceLock<Registry> = OnceLock::new();
     DEFAULT.get_or_init(|| {
         let registry = Registry::new();
-        registry.register_collector(self_metrics::collector());
+        registry.register_self_metrics();
         registry
     })
 }
@@ -250,17 +252,46 @@ impl Registry {
     pub fn register_collector(&self, collector: impl Collector + 'static) {
         self.write()
             .entries
-            .push(Entry::Collector(Box::new(collector)));
+            .push(Entry::Collector(Box::new(collector), Vec::new()));
     }
 
-    /// Removes the family named `name` (the full name, namespace included, without `_total`
-    /// for counters); returns whether it was registered. Its handles keep working, unexposed.
+    /// Adds the [`self_metrics`] collector (`vitals_dropped_updates_total`) and reserves its
+    /// name, so that a family registered later under that name is refused instead of hiding
+    /// it. The [`default_registry`] has it already.
+    pub fn register_self_metrics(&self) {
+        let mut state = self.write();
+        let family = self_metrics::DROPPED_FAMILY;
+        for sample in claimed_names(family, MetricType::Counter) {
+            state.claimed.insert(sample, family.to_owned());
+        }
+        state.entries.push(Entry::Collector(
+            Box::new(self_metrics::collector()),
+            vec![family.to_owned()],
+        ));
+    }
+
+    /// Removes the family named `name` (the full name, namespace included; a counter's with or
+    /// without `_total`, an info's with or without `_info`); returns whether it was registered.
+    /// Its handles keep working, unexposed.
     pub fn unregister(&self, name: &str) -> bool {
         let mut state = self.write();
+        // Accept a counter's sample name (`foo_total`) or an info's (`foo_info`) too, but no
+        // other suffix: `unregister("x_bucket")` must not remove a histogram `x`.
+        let name = match state.claimed.get(name) {
+            Some(owner)
+                if owner == name
+                    || name.strip_suffix("_total") == Some(owner)
+                    || name.strip_suffix("_info") == Some(owner) =>
+            {
+                owner.clone()
+            }
+            _ => return false,
+        };
+        let name = name.as_str();
         let before = state.entries.len();
         state.entries.retain(|e| match e {
             Entry::Family(f) => f.descriptor().name() != name,
-            Entry::Collector(_) => true,
+            Entry::Collector(..) => true,
         });
         let removed = state.entries.len() != before;
         if removed {
@@ -276,7 +307,7 @@ impl Registry {
             .iter()
             .filter_map(|e| match e {
                 Entry::Family(f) => Some(f.descriptor().name().to_owned()),
-                Entry::Collector(_) => None,
+                Entry::Collector(..) => None,
             })
             .collect()
     }
@@ -290,17 +321,22 @@ impl Registry {
         for entry in &state.entries {
             match entry {
                 Entry::Family(family) => family.visit(visitor),
-                Entry::Collector(collector) => {
+                Entry::Collector(collector, reserved) => {
                     collected.clear();
                     collector.collect(&mut collected);
                     for family in &collected {
                         let desc = family.descriptor();
                         let names = claimed_names(desc.name(), desc.metric_type());
+                        let own = reserved.iter().any(|r| r == desc.name());
                         if names
                             .iter()
-                            .any(|n| state.claimed.contains_key(n) || seen.contains(n))
+                            .any(|n| (!own && state.claimed.contains_key(n)) || seen.contains(n))
                         {
                             record(DropReason::CollectorClash);
+                            continue;
+                        }
+                        if self.clashes_with_const_labels(family) {
+                            record(DropReason::CollectorLabelClash);
                             continue;
                         }
                         seen.extend(names);
@@ -318,6 +354,15 @@ impl Registry {
                 }
             }
         }
+    }
+
+    /// Whether a collected family would write a constant label's name twice.
+    fn clashes_with_const_labels(&self, family: &MetricFamily) -> bool {
+        let consts = &self.inner.const_label_names;
+        let desc = family.descriptor();
+        family.label_names().iter().any(|n| consts.contains(n))
+            || (desc.metric_type() == MetricType::StateSet
+                && consts.iter().any(|c| c == desc.name()))
     }
 
     // Poisoning only records that a thread panicked while holding the lock; registration
@@ -353,6 +398,9 @@ fn claimed_names(name: &str, metric_type: MetricType) -> Vec<String> {
 /// like; finished by [`register`](Self::register) (no labels),
 /// [`register_family`](Self::register_family) (label names given as strings) or
 /// [`register_typed`](Self::register_typed) (a [`LabelSet`] type).
+///
+/// Give every metric a help text: an empty one writes no HELP line, which both formats allow
+/// but `promtool check metrics` reports as a problem.
 #[must_use = "nothing is registered until `register`, `register_family` or `register_typed`"]
 pub struct MetricBuilder<'r, M: Metric> {
     registry: &'r Registry,
@@ -399,12 +447,13 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
 
     fn finish<L>(self, label_names: &[&str]) -> Result<Family<M, L>> {
         let options = self.options?;
-        validate_metric_name(&self.name)?;
-        let base = strip_type_suffix(&self.name, M::TYPE)?;
-        let name = match &self.registry.inner.namespace {
-            Some(ns) => format!("{ns}_{base}"),
-            None => base.to_owned(),
+        // Validate the full name: a namespace may make a name valid (`http` + `2xx_responses`).
+        let full = match &self.registry.inner.namespace {
+            Some(ns) => format!("{ns}_{}", self.name),
+            None => self.name.clone(),
         };
+        validate_metric_name(&full)?;
+        let name = strip_type_suffix(&full, M::TYPE)?.to_owned();
         if let Some(unit) = &self.unit {
             check_unit(&name, M::TYPE, unit)?;
         }
@@ -422,15 +471,7 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
                     ),
                 ));
             }
-            validate_label_name(&name).map_err(|_| {
-                Error::new(
-                    ErrorKind::InvalidMetricName,
-                    format!(
-                        "state set name {name:?} must also be a valid label name (no ':'), since \
-                         its states are written in a label of that name"
-                    ),
-                )
-            })?;
+            check_state_set_name(&name)?;
         }
         let desc = Descriptor {
             name: name.clone(),

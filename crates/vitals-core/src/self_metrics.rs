@@ -27,16 +27,20 @@ pub enum DropReason {
     UnknownState,
     /// A collected family whose name clashed with another family.
     CollectorClash,
+    /// A collected family with a label named like one of the registry's constant labels (or a
+    /// state set named like one), which would write one label twice.
+    CollectorLabelClash,
 }
 
 impl DropReason {
     /// Every reason, in the order of [`DropReason::label`].
-    pub const ALL: [DropReason; 5] = [
+    pub const ALL: [DropReason; 6] = [
         Self::InvalidIncrement,
         Self::NanObservation,
         Self::LabelCountMismatch,
         Self::UnknownState,
         Self::CollectorClash,
+        Self::CollectorLabelClash,
     ];
 
     /// The value of the `reason` label.
@@ -47,6 +51,7 @@ impl DropReason {
             Self::LabelCountMismatch => "label_count_mismatch",
             Self::UnknownState => "unknown_state",
             Self::CollectorClash => "collector_clash",
+            Self::CollectorLabelClash => "collector_label_clash",
         }
     }
 
@@ -55,7 +60,8 @@ impl DropReason {
     }
 }
 
-static DROPPED: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static DROPPED: [AtomicU64; DropReason::ALL.len()] =
+    [const { AtomicU64::new(0) }; DropReason::ALL.len()];
 
 #[cold]
 pub(crate) fn record(reason: DropReason) {

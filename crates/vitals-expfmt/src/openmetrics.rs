@@ -7,9 +7,11 @@
 //! with exactly one `# EOF`.
 //!
 //! What OpenMetrics cannot express is left out of this format only, never out of 0.0.4: a
-//! histogram with a negative bucket bound or a negative sum has no `_count` and `_sum` (they go
-//! together, and `_sum` is counter-like); a summary omits negative quantile values and a
-//! negative `_sum`. The reference parser rejects each of these.
+//! histogram with a negative bucket bound, or that has ever observed a negative value, has no
+//! `_count` and `_sum` (they go together, and `_sum` is counter-like); a summary that has ever
+//! observed a negative value has no `_sum`, and omits quantile values that are negative. The
+//! reference parser rejects each of these. The decision is sticky per series, so a series never
+//! flaps between scrapes as its sum changes sign.
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
 use vitals_core::{Descriptor, Number, SeriesValue, Visitor};
@@ -107,10 +109,11 @@ impl OpenMetricsEncoder<'_> {
             self.out.push(b'\n');
         });
         // OpenMetrics: `_sum` is counter-like (never negative or NaN) and absent when a bucket
-        // bound is negative; `_count` appears only together with `_sum`. The buckets still
-        // carry every observation, and 0.0.4 keeps both samples.
+        // bound is negative; `_count` appears only together with `_sum`. Once a negative value
+        // was observed both stay out for good (the flag is sticky), so the series never flaps;
+        // the buckets still carry every observation, and 0.0.4 keeps both samples.
         let negative_bucket = h.bounds.first().is_some_and(|b| *b < 0.0);
-        if !negative_bucket && h.sum >= 0.0 {
+        if !negative_bucket && !h.negative_observed && h.sum >= 0.0 {
             self.sample("_count", labels, None);
             write_u64(self.out, count);
             self.out.push(b'\n');
@@ -139,7 +142,7 @@ impl OpenMetricsEncoder<'_> {
         self.sample("_count", labels, None);
         write_u64(self.out, s.count);
         self.out.push(b'\n');
-        if s.sum >= 0.0 {
+        if !s.negative_observed && s.sum >= 0.0 {
             self.sample("_sum", labels, None);
             write_go_float(self.out, s.sum);
             self.out.push(b'\n');

@@ -22,14 +22,27 @@
 //!
 //! | crate | re-exported as | feature |
 //! | --- | --- | --- |
-//! | `vitals-core` | the crate root, and [`core`] | always |
+//! | `vitals-core` | the crate root, [`collect`], [`self_metrics`], [`name`] | always |
 //! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Format`] | always |
 
-#[doc(inline)]
-pub use vitals_core::*;
+// Items, not a glob: a glob would also bring modules such as `metrics` into a user's
+// `use vitals::*`, shadowing crates of the same name.
+pub use vitals_core::{
+    default_registry, exponential_buckets, linear_buckets, Collector, Counter, Descriptor,
+    DynamicLabels, Error, ErrorKind, Family, FloatCounter, FloatGauge, Gauge, Histogram,
+    HistogramOptions, Info, LabelSet, Metric, MetricBuilder, MetricFamily, MetricType, Number,
+    Observe, Registry, RegistryBuilder, Result, SeriesValue, StateSet, StateSetOptions, Summary,
+    SummaryOptions, Timer, Unknown, Visitor, DEFAULT_BUCKETS,
+};
 
-/// The core crate, for paths such as `vitals::core::collect::Visitor`.
-pub use vitals_core as core;
+/// What encoders and other visitors read at scrape time.
+pub use vitals_core::collect;
+
+/// Counts of updates vitals could not apply.
+pub use vitals_core::self_metrics;
+
+/// Name, label-name and unit validation.
+pub use vitals_core::name;
 
 /// Exposition formats.
 pub use vitals_expfmt as expfmt;

@@ -51,7 +51,7 @@ async fn serve(args: &DemoArgs) -> Result<(), Error> {
         .build()
         .map_err(Error::Metrics)?;
     let metrics = Arc::new(metrics::DemoMetrics::register(&registry).map_err(Error::Metrics)?);
-    registry.register_collector(vitals::self_metrics::collector());
+    registry.register_self_metrics();
 
     // Bind before announcing anything, so that the printed address is the real one (port 0
     // included) and a caller that reads it can connect at once.

@@ -1,4 +1,4 @@
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{sealed, Metric};
@@ -157,6 +157,8 @@ struct HistogramCell {
     buckets: Box<[AtomicU64]>,
     sum: AtomicF64,
     created: f64,
+    /// Set by the first negative observation, never cleared (see `HistogramValue`).
+    negative: AtomicBool,
 }
 
 /// Below this many bounds a linear scan beats binary search (fewer, predictable branches).
@@ -178,6 +180,7 @@ impl Histogram {
                     .collect(),
                 sum: AtomicF64::new(0.0),
                 created: unix_now(),
+                negative: AtomicBool::new(false),
             }),
         }
     }
@@ -198,6 +201,10 @@ impl Histogram {
         };
         if let Some(bucket) = self.inner.buckets.get(index) {
             bucket.fetch_add(1, Ordering::Relaxed);
+        }
+        if v < 0.0 {
+            // Rare, and a plain store once set: no cost to the common non-negative path.
+            self.inner.negative.store(true, Ordering::Relaxed);
         }
         self.inner.sum.add(v);
     }
@@ -255,9 +262,10 @@ impl Metric for Histogram {
             labels,
             &SeriesValue::Histogram(HistogramValue {
                 bounds: &self.inner.bounds,
-                counts: Counts::Atomic(&self.inner.buckets),
+                counts: Counts::atomic(&self.inner.buckets),
                 sum: self.inner.sum.get(),
                 created: Some(self.inner.created),
+                negative_observed: self.inner.negative.load(Ordering::Relaxed),
             }),
         );
     }

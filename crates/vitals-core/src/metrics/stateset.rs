@@ -141,7 +141,7 @@ impl Metric for StateSet {
             labels,
             &SeriesValue::StateSet(StateSetValue {
                 states: &self.states,
-                flags: Flags::Atomic(&self.flags),
+                flags: Flags::atomic(&self.flags),
             }),
         );
     }

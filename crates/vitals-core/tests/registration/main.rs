@@ -402,3 +402,101 @@ fn collector_clash_is_dropped_and_counted() {
     assert_eq!(seen.0, ["jobs", "depth"]);
     assert!(dropped(DropReason::CollectorClash) >= before + 2);
 }
+
+#[test]
+fn collected_labels_may_not_repeat_constant_labels() {
+    let r = Registry::builder()
+        .with_const_label("host", "a")
+        .build()
+        .unwrap();
+    r.register_collector(|out: &mut Vec<MetricFamily>| {
+        let mut depth = MetricFamily::gauge("queue_depth", "h").unwrap();
+        depth.add_gauge(&[("host", "b")], 1.0).unwrap();
+        out.push(depth);
+        let mut host = MetricFamily::state_set("host", "named like the constant label").unwrap();
+        host.add_state_set(&[], &[("up", true)]).unwrap();
+        out.push(host);
+        let mut fine = MetricFamily::gauge("fine", "h").unwrap();
+        fine.add_gauge(&[("queue", "q")], 1.0).unwrap();
+        out.push(fine);
+    });
+    let before = dropped(DropReason::CollectorLabelClash);
+    let text = family_names(&r);
+    assert_eq!(text, ["fine"]);
+    assert_eq!(dropped(DropReason::CollectorLabelClash), before + 2);
+}
+
+#[test]
+fn collected_state_set_and_summary_rules() {
+    assert_error(
+        MetricFamily::state_set("ns:phase", "h"),
+        ErrorKind::InvalidMetricName,
+        &["valid label name"],
+    );
+    let mut rpc = MetricFamily::summary("rpc_seconds", "h").unwrap();
+    assert_error(
+        rpc.add_summary(&[], &[(0.5, 1.0), (0.5, 2.0)], 3.0, 2)
+            .map(|_| ()),
+        ErrorKind::InvalidQuantiles,
+        &["\"rpc_seconds\"", "twice"],
+    );
+    assert!(rpc
+        .add_summary(&[], &[(0.5, 1.0), (0.9, 2.0)], 3.0, 2)
+        .is_ok());
+}
+
+#[test]
+fn namespace_can_make_a_name_valid() {
+    let r = Registry::builder().with_namespace("http").build().unwrap();
+    r.counter("2xx_responses", "h").register().unwrap();
+    assert_eq!(r.family_names(), ["http_2xx_responses"]);
+}
+
+#[test]
+fn self_metrics_name_is_reserved() {
+    let r = Registry::new();
+    r.register_self_metrics();
+    assert_error(
+        r.counter("vitals_dropped_updates_total", "h").register(),
+        ErrorKind::DuplicateMetric,
+        &["vitals_dropped_updates"],
+    );
+    assert_error(
+        vitals_core::default_registry()
+            .gauge("vitals_dropped_updates", "h")
+            .register(),
+        ErrorKind::DuplicateMetric,
+        &["vitals_dropped_updates"],
+    );
+    assert_eq!(family_names(&r), ["vitals_dropped_updates"]);
+}
+
+#[test]
+fn unregister_accepts_sample_names_of_counters_and_infos_only() {
+    let r = Registry::new();
+    r.counter("requests", "h").register().unwrap();
+    r.info("build", "h").register().unwrap();
+    r.histogram("lat", "h").register().unwrap();
+    assert!(
+        !r.unregister("lat_bucket"),
+        "a histogram's sample name is not its name"
+    );
+    assert!(r.unregister("requests_total"));
+    assert!(r.unregister("build_info"));
+    assert!(r.unregister("lat"));
+    assert!(r.family_names().is_empty());
+}
+
+/// The families a scrape would expose, collectors' included.
+fn family_names(r: &Registry) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl vitals_core::Visitor for Names {
+        fn family(&mut self, desc: &vitals_core::Descriptor) {
+            self.0.push(desc.name().to_owned());
+        }
+        fn series(&mut self, _: &str, _: &vitals_core::SeriesValue<'_>) {}
+    }
+    let mut names = Names(Vec::new());
+    r.visit(&mut names);
+    names.0
+}

@@ -65,23 +65,27 @@ fn counter() {
 fn float_counter_with_unit() {
     let r = Registry::new();
     let cost = r
-        .float_counter("llm_cost_dollars_total", "Money spent.")
+        .float_counter("llm_cost_dollars_total", HELP)
         .with_unit("dollars")
-        .register()
-        .unwrap();
+        .register_family(&["model"])
+        .unwrap()
+        .with_labels(&[VALUE]);
     cost.inc_by(0.125);
     cost.inc_by(2.0);
+    let l = format!("model=\"{VALUE_ESCAPED}\"");
     assert_golden(
         &r,
-        "# HELP llm_cost_dollars_total Money spent.\n\
-         # TYPE llm_cost_dollars_total counter\n\
-         llm_cost_dollars_total 2.125\n",
+        &format!(
+            "# HELP llm_cost_dollars_total {HELP_TEXT}\n\
+             # TYPE llm_cost_dollars_total counter\n\
+             llm_cost_dollars_total{{{l}}} 2.125\n"
+        ),
         &format!(
             "# TYPE llm_cost_dollars counter\n\
              # UNIT llm_cost_dollars dollars\n\
-             # HELP llm_cost_dollars Money spent.\n\
-             llm_cost_dollars_total 2.125\n\
-             llm_cost_dollars_created {}\n\
+             # HELP llm_cost_dollars {HELP_OM}\n\
+             llm_cost_dollars_total{{{l}}} 2.125\n\
+             llm_cost_dollars_created{{{l}}} {}\n\
              # EOF\n",
             go(cost.created())
         ),
@@ -91,9 +95,10 @@ fn float_counter_with_unit() {
 #[test]
 fn gauges_with_special_values() {
     let r = Registry::new();
-    r.gauge("queue_depth", "Jobs waiting.")
-        .register()
+    r.gauge("queue_depth", HELP)
+        .register_family(&["queue"])
         .unwrap()
+        .with_labels(&[VALUE])
         .set(-3);
     let temps = r
         .float_gauge("temperature_celsius", "")
@@ -114,16 +119,16 @@ fn gauges_with_special_values() {
     assert_golden(
         &r,
         &format!(
-            "# HELP queue_depth Jobs waiting.\n\
+            "# HELP queue_depth {HELP_TEXT}\n\
              # TYPE queue_depth gauge\n\
-             queue_depth -3\n\
+             queue_depth{{queue=\"{VALUE_ESCAPED}\"}} -3\n\
              # TYPE temperature_celsius gauge\n\
              {series}"
         ),
         &format!(
             "# TYPE queue_depth gauge\n\
-             # HELP queue_depth Jobs waiting.\n\
-             queue_depth -3\n\
+             # HELP queue_depth {HELP_OM}\n\
+             queue_depth{{queue=\"{VALUE_ESCAPED}\"}} -3\n\
              # TYPE temperature_celsius gauge\n\
              {series}\
              # EOF\n"
@@ -258,6 +263,19 @@ fn negative_observations_keep_0_0_4_samples_and_leave_out_what_openmetrics_forbi
             go(s.created())
         ),
     );
+    // Sticky: once negative, always without `_count`/`_sum` in OpenMetrics, even when the sum
+    // turns positive again, so the series never flaps between scrapes.
+    h.observe(10.0);
+    s.observe(10.0);
+    let om = encode_to_string(&r, Format::OpenMetrics);
+    assert!(
+        !om.contains("offset_count") && !om.contains("offset_sum"),
+        "{om}"
+    );
+    assert!(
+        !om.contains("drift_sum") && om.contains("drift_count 4\n"),
+        "{om}"
+    );
 }
 
 #[test]
@@ -376,20 +394,21 @@ fn state_set() {
 fn unknown() {
     let r = Registry::new();
     r.unknown("relayed_value", HELP)
-        .register()
+        .register_family(&["source"])
         .unwrap()
+        .with_labels(&[VALUE])
         .set(1e21);
     assert_golden(
         &r,
         &format!(
             "# HELP relayed_value {HELP_TEXT}\n\
              # TYPE relayed_value untyped\n\
-             relayed_value 1e+21\n"
+             relayed_value{{source=\"{VALUE_ESCAPED}\"}} 1e+21\n"
         ),
         &format!(
             "# TYPE relayed_value unknown\n\
              # HELP relayed_value {HELP_OM}\n\
-             relayed_value 1e+21\n\
+             relayed_value{{source=\"{VALUE_ESCAPED}\"}} 1e+21\n\
              # EOF\n"
         ),
     );

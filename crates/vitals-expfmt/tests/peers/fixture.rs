@@ -2,8 +2,8 @@
 //! and what a parser must read back from it, computed from the handles' own getters.
 
 use vitals_core::{
-    Counter, Family, FloatCounter, FloatGauge, Gauge, Histogram, Info, Metric, Registry, StateSet,
-    Summary, Unknown,
+    Counter, Family, FloatCounter, FloatGauge, Gauge, Histogram, Info, Metric, MetricFamily,
+    Registry, StateSet, Summary, Unknown,
 };
 
 use crate::model::{self, Labels, Value};
@@ -238,6 +238,38 @@ fn state_set(fam: &Fam<StateSet>, parser: Parser, states: &[&str]) -> model::Fam
 
 const STATES: &[&str] = &["idle", "busy", "stopped \"now\" \\ ünï"];
 
+/// A gauge and a counter produced by a collector at scrape time (no namespace: collectors name
+/// their families in full), with their values.
+const COLLECTED_GAUGE: &str = "collected_queue_depth";
+const COLLECTED_COUNTER: &str = "collected_jobs";
+const COLLECTED_DEPTHS: [(&str, f64); 2] = [(TRICKY, 3.5), ("plain", -1.0)];
+
+fn with_const_label(pairs: &[(&str, &str)]) -> Labels {
+    let mut labels: Labels = [(CONST_LABEL.0.to_owned(), CONST_LABEL.1.to_owned())].into();
+    for (k, v) in pairs {
+        labels.insert((*k).to_owned(), (*v).to_owned());
+    }
+    labels
+}
+
+fn collected_gauge() -> model::Family {
+    let mut out = model::Family::new(COLLECTED_GAUGE, "gauge", None, &help("Collected depth"));
+    for (queue, value) in COLLECTED_DEPTHS {
+        let labels = with_const_label(&[("queue", queue)]);
+        out.push(COLLECTED_GAUGE, &labels, &[], Value::Float(value));
+    }
+    out
+}
+
+/// Collected counters carry no creation time, so no `_created` sample in either format.
+fn collected_counter() -> model::Family {
+    let mut out = model::Family::new(COLLECTED_COUNTER, "counter", None, &help("Collected jobs"));
+    let labels = with_const_label(&[("queue", TRICKY)]);
+    let total = format!("{COLLECTED_COUNTER}_total");
+    out.push(&total, &labels, &[], Value::Float(12.0));
+    out
+}
+
 /// The registry holding every type, and the handles its values were recorded through.
 pub(crate) struct Fixture {
     pub(crate) registry: Registry,
@@ -424,6 +456,26 @@ impl Fixture {
         handle.set(-0.25);
         let legacy = legacy.single(&handle);
 
+        // Collected families come last, as registered, and get the constant label too.
+        registry.register_collector(|out: &mut Vec<MetricFamily>| {
+            let mut depth = MetricFamily::gauge(COLLECTED_GAUGE, &help("Collected depth"))
+                .expect("valid collected gauge");
+            for (queue, value) in COLLECTED_DEPTHS {
+                depth
+                    .add_gauge(&[("queue", queue)], value)
+                    .expect("valid collected series");
+            }
+            out.push(depth);
+            let mut jobs = MetricFamily::counter(
+                &format!("{COLLECTED_COUNTER}_total"),
+                &help("Collected jobs"),
+            )
+            .expect("valid collected counter");
+            jobs.add_counter(&[("queue", TRICKY)], 12.0)
+                .expect("valid collected series");
+            out.push(jobs);
+        });
+
         Self {
             registry,
             requests,
@@ -457,6 +509,8 @@ impl Fixture {
             info(&self.build, parser),
             state_set(&self.phase, parser, STATES),
             plain(&self.legacy, parser, "unknown", |u| Value::Float(u.get())),
+            collected_gauge(),
+            collected_counter(),
         ]
     }
 

@@ -116,6 +116,11 @@ fn python_openmetrics_parser_reads_back_recorded_values() {
         "the output must end with exactly one \"# EOF\\n\":\n{om}"
     );
     for family in &parsed {
+        // Registered counters, histograms and summaries know their creation time; collected
+        // families do not (their exact samples are compared with the expectation above).
+        if family.name.starts_with("collected_") {
+            continue;
+        }
         let count = |suffix: &str| {
             let name = format!("{}{suffix}", family.name);
             family.samples.iter().filter(|s| s.name == name).count()
