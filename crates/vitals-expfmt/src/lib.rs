@@ -32,12 +32,15 @@
 //! | --- | --- |
 //! | [`Format`] | the formats, their content types, `Accept` negotiation |
 //! | [`encode`] | one call for any format |
+//! | [`Format::Json`] | JSON exposition: the schema is in `docs/json-schema.md` |
 //! | [`number`] | Go `%g` and OpenMetrics canonical float formatting |
 
 mod escape;
 mod format;
+mod json;
 pub mod number;
 mod openmetrics;
+pub mod parse;
 mod text;
 
 pub use format::Format;
@@ -55,6 +58,11 @@ pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
             };
             registry.visit(&mut encoder);
             encoder.out.extend_from_slice(b"# EOF\n");
+        }
+        Format::Json => {
+            let mut encoder = json::JsonEncoder::new(out);
+            registry.visit(&mut encoder);
+            encoder.finish();
         }
         _ => {
             let mut encoder = text::TextEncoder {

@@ -1,0 +1,163 @@
+//! Parsers for OpenMetrics 1.0 and Prometheus text 0.0.4, into one model ([`Family`],
+//! [`Sample`], [`Exemplar`]).
+//!
+//! The OpenMetrics parser is as strict as the specification: it accepts every valid case of
+//! the OpenMetrics conformance suite and rejects every invalid one. The 0.0.4 parser is as
+//! lenient as Prometheus's own. Both read line by line and yield each family as soon as it is
+//! complete ([`families`]), so an exposition of any size can be checked in the memory of its
+//! largest family; [`parse`] collects them. Errors give the line and column and say what was
+//! expected.
+//!
+//! ```
+//! use vitals_expfmt::parse::{parse, FamilyType, Syntax};
+//!
+//! let text = "# TYPE http_requests counter\n\
+//!             http_requests_total{code=\"200\"} 1027 # {trace_id=\"4bf92f\"} 1\n\
+//!             # EOF\n";
+//! let families = parse(text, Syntax::OpenMetrics)?;
+//! assert_eq!(families[0].name, "http_requests");
+//! assert_eq!(families[0].family_type, FamilyType::Counter);
+//! assert_eq!(families[0].samples[0].label("code"), Some("200"));
+//!
+//! let err = parse("a{b=1} 1\n# EOF\n", Syntax::OpenMetrics).unwrap_err();
+//! assert_eq!((err.line(), err.column()), (1, 5));
+//! # Ok::<(), vitals_expfmt::parse::ParseError>(())
+//! ```
+
+mod error;
+mod lexer;
+mod model;
+mod openmetrics;
+mod text;
+
+pub use error::ParseError;
+pub use model::{Exemplar, Family, FamilyType, Label, Sample};
+
+/// Which text format to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Syntax {
+    /// OpenMetrics 1.0.0.
+    OpenMetrics,
+    /// Prometheus text format 0.0.4.
+    PrometheusText,
+}
+
+impl Syntax {
+    /// Guesses the format of an exposition: OpenMetrics if its last line is `# EOF`, Prometheus
+    /// text otherwise.
+    ///
+    /// ```
+    /// use vitals_expfmt::parse::Syntax;
+    /// assert_eq!(Syntax::detect("a 1\n# EOF\n"), Syntax::OpenMetrics);
+    /// assert_eq!(Syntax::detect("a 1\n"), Syntax::PrometheusText);
+    /// ```
+    pub fn detect(input: &str) -> Syntax {
+        let last = input
+            .strip_suffix('\n')
+            .unwrap_or(input)
+            .rsplit('\n')
+            .next()
+            .unwrap_or("");
+        if last == "# EOF" {
+            Syntax::OpenMetrics
+        } else {
+            Syntax::PrometheusText
+        }
+    }
+
+    /// The format a `Content-Type` names, if it names one.
+    ///
+    /// ```
+    /// use vitals_expfmt::parse::Syntax;
+    /// let om = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    /// assert_eq!(Syntax::from_content_type(om), Some(Syntax::OpenMetrics));
+    /// assert_eq!(Syntax::from_content_type("text/plain; version=0.0.4"), Some(Syntax::PrometheusText));
+    /// ```
+    pub fn from_content_type(content_type: &str) -> Option<Syntax> {
+        let media = content_type.split(';').next()?.trim().to_ascii_lowercase();
+        match media.as_str() {
+            "application/openmetrics-text" => Some(Syntax::OpenMetrics),
+            "text/plain" => Some(Syntax::PrometheusText),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a whole exposition.
+pub fn parse(input: &str, syntax: Syntax) -> Result<Vec<Family<'_>>, ParseError> {
+    families(input, syntax).collect()
+}
+
+/// The families of an exposition, one at a time, each yielded as soon as the next begins. After
+/// an error the iterator ends.
+pub fn families(input: &str, syntax: Syntax) -> Families<'_> {
+    Families(match syntax {
+        Syntax::OpenMetrics => Inner::OpenMetrics(openmetrics::OpenMetricsParser::new(input)),
+        Syntax::PrometheusText => Inner::Text(text::TextParser::new(input)),
+    })
+}
+
+/// The iterator returned by [`families`].
+pub struct Families<'a>(Inner<'a>);
+
+enum Inner<'a> {
+    OpenMetrics(openmetrics::OpenMetricsParser<'a>),
+    Text(text::TextParser<'a>),
+}
+
+impl std::fmt::Debug for Families<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Families").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Iterator for Families<'a> {
+    type Item = Result<Family<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Inner::OpenMetrics(p) => p.next(),
+            Inner::Text(p) => p.next(),
+        }
+    }
+}
+
+/// The lines of the input with their 1-based numbers. A final newline ends the last line; it
+/// does not start an empty one.
+pub(crate) struct Lines<'a> {
+    rest: Option<&'a str>,
+    number: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(input: &'a str) -> Self {
+        Self {
+            rest: (!input.is_empty()).then_some(input),
+            number: 0,
+        }
+    }
+
+    /// How many lines were read.
+    pub(crate) fn lines_read(&self) -> usize {
+        self.number
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest?;
+        self.number += 1;
+        match rest.split_once('\n') {
+            Some((line, tail)) => {
+                self.rest = (!tail.is_empty()).then_some(tail);
+                Some((self.number, line))
+            }
+            None => {
+                self.rest = None;
+                Some((self.number, rest))
+            }
+        }
+    }
+}
