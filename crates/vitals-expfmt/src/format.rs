@@ -8,6 +8,24 @@ pub enum Format {
     PrometheusText,
     /// OpenMetrics 1.0.0 text.
     OpenMetrics,
+    /// JSON in vitals' own versioned schema (`docs/json-schema.md`), for dashboards, scripts
+    /// and `jq`; not read by Prometheus.
+    ///
+    /// ```
+    /// use vitals_core::Registry;
+    /// use vitals_expfmt::{encode_to_string, Format};
+    ///
+    /// let registry = Registry::new();
+    /// registry.gauge("queue_depth", "Jobs waiting.").register().unwrap().set(3);
+    /// assert_eq!(
+    ///     encode_to_string(&registry, Format::Json),
+    ///     "{\"version\":1,\"families\":[\n\
+    ///      {\"name\":\"queue_depth\",\"type\":\"gauge\",\"help\":\"Jobs waiting.\",\"unit\":null,\
+    ///        \"series\":[{\"labels\":{},\"value\":3}]}\n\
+    ///      ]}\n"
+    /// );
+    /// ```
+    Json,
 }
 
 impl Format {
@@ -21,13 +39,16 @@ impl Format {
         match self {
             Self::PrometheusText => "text/plain; version=0.0.4; charset=utf-8",
             Self::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            // RFC 8259 defines no charset parameter: JSON is UTF-8.
+            Self::Json => "application/json",
         }
     }
 
     /// Chooses the format for an `Accept` header: the acceptable media range with the highest
     /// q-value wins (the earlier one on a tie); `application/openmetrics-text` with no version
-    /// or version 1.0.0 or 0.0.1 means OpenMetrics; `text/plain` (no version or 0.0.4), `text/*`
-    /// and `*/*` mean Prometheus text. No header, or nothing usable, means Prometheus text.
+    /// or version 1.0.0 or 0.0.1 means OpenMetrics; `application/json` means JSON; `text/plain`
+    /// (no version or 0.0.4), `text/*` and `*/*` mean Prometheus text. No header, or nothing
+    /// usable, means Prometheus text.
     ///
     /// ```
     /// use vitals_expfmt::Format;
@@ -35,6 +56,7 @@ impl Format {
     /// assert_eq!(Format::negotiate(Some(prometheus)), Format::OpenMetrics);
     /// assert_eq!(Format::negotiate(Some("text/plain")), Format::PrometheusText);
     /// assert_eq!(Format::negotiate(Some("application/openmetrics-text;q=0")), Format::PrometheusText);
+    /// assert_eq!(Format::negotiate(Some("application/json")), Format::Json);
     /// assert_eq!(Format::negotiate(None), Format::PrometheusText);
     /// ```
     pub fn negotiate(accept: Option<&str>) -> Format {
@@ -65,6 +87,9 @@ impl Format {
                 ("text/plain", None | Some("0.0.4")) | ("text/*" | "*/*", _) => {
                     Format::PrometheusText
                 }
+                // A `version` parameter is ignored: a JSON document states its schema version
+                // in its body.
+                ("application/json", _) => Format::Json,
                 _ => continue,
             };
             if q.is_nan() || q <= 0.0 || q > 1.0 {
@@ -102,7 +127,28 @@ mod tests {
                 "text/plain;q=0.5, application/openmetrics-text",
                 Format::OpenMetrics,
             ),
-            ("application/json", Format::PrometheusText),
+            ("application/json", Format::Json),
+            ("application/json; charset=utf-8", Format::Json),
+            ("Application/JSON", Format::Json),
+            ("application/json;q=0", Format::PrometheusText),
+            (
+                "application/json;q=0.5, text/plain;q=0.9",
+                Format::PrometheusText,
+            ),
+            ("text/plain;q=0.5, application/json", Format::Json),
+            (
+                "application/openmetrics-text;q=0.8, application/json;q=0.9, */*;q=0.1",
+                Format::Json,
+            ),
+            // A tie goes to the earlier range.
+            ("application/json, text/plain", Format::Json),
+            ("text/plain, application/json", Format::PrometheusText),
+            // A browser's default header: `*/*` wins, JSON is not in it.
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                Format::PrometheusText,
+            ),
+            ("application/*", Format::PrometheusText),
             ("", Format::PrometheusText),
             ("garbage;;;=,", Format::PrometheusText),
             ("APPLICATION/OPENMETRICS-TEXT;Q=1", Format::OpenMetrics),

@@ -251,6 +251,10 @@ pub(crate) fn number(text: &str) -> Option<Number> {
             return Some(Number::U64(v));
         }
         if let Ok(v) = text.parse::<i64>() {
+            // "-0" is how Go (and vitals) write the float -0.0: keep its sign.
+            if v == 0 {
+                return Some(Number::F64(-0.0));
+            }
             return Some(Number::I64(v));
         }
     }
@@ -336,6 +340,7 @@ mod tests {
     fn numbers() {
         assert_eq!(number("1"), Some(Number::U64(1)));
         assert_eq!(number("-1"), Some(Number::I64(-1)));
+        assert!(matches!(number("-0"), Some(Number::F64(v)) if v == 0.0 && v.is_sign_negative()));
         assert_eq!(number("9223372036854775808"), Some(Number::U64(1 << 63)));
         assert_eq!(number("1.5e3"), Some(Number::F64(1500.0)));
         assert_eq!(number(".5"), Some(Number::F64(0.5)));

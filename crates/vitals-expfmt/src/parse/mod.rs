@@ -13,7 +13,7 @@
 //!
 //! let text = "# TYPE http_requests counter\n\
 //!             http_requests_total{code=\"200\"} 1027 # {trace_id=\"4bf92f\"} 1\n\
-//!             # EOF\n";
+//!             ## EOF\n";
 //! let families = parse(text, Syntax::OpenMetrics)?;
 //! assert_eq!(families[0].name, "http_requests");
 //! assert_eq!(families[0].family_type, FamilyType::Counter);

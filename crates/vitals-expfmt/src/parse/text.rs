@@ -168,14 +168,16 @@ impl<'a> TextParser<'a> {
     fn sample(&mut self, mut c: Cursor<'a>) -> Result<Option<Family<'a>>, ParseError> {
         let line = c.line_no;
         let name = c.metric_name()?;
-        c.skip_blanks();
+        let mut blanks = c.skip_blanks();
         let labels = if c.peek() == Some(b'{') {
             c.pos += 1;
-            c.label_set(Strictness::Prometheus)?
+            let labels = c.label_set(Strictness::Prometheus)?;
+            blanks = c.skip_blanks();
+            labels
         } else {
             Vec::new()
         };
-        if c.skip_blanks() == 0 {
+        if blanks == 0 {
             return Err(c.error(format!(
                 "expected a blank before the value, found {}",
                 c.found()

@@ -108,7 +108,7 @@ fn hot_path_and_encoding_allocations() {
 
     // Encoding: the same number of allocations for 10 series as for 1000, in both formats,
     // once the output buffer is warm.
-    for format in [Format::PrometheusText, Format::OpenMetrics] {
+    for format in [Format::PrometheusText, Format::OpenMetrics, Format::Json] {
         let mut counts = Vec::new();
         for n in [10, 1000] {
             let registry = registry_with(n);
