@@ -6,7 +6,8 @@
 //! ends.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use vitals_core::Number;
 
@@ -17,10 +18,6 @@ use super::Lines;
 
 /// The most characters an exemplar's label names and values may have together.
 const EXEMPLAR_MAX_CHARS: usize = 128;
-
-/// Series identity within a family: its labels without `le`, `quantile` or the state label,
-/// sorted by name.
-type GroupKey<'a> = Vec<Label<'a>>;
 
 pub(crate) struct OpenMetricsParser<'a> {
     lines: Lines<'a>,
@@ -41,9 +38,13 @@ struct Builder<'a> {
     unit: Option<Option<&'a str>>,
     samples: Vec<Sample<'a>>,
     line: usize,
-    group: Option<GroupKey<'a>>,
+    /// The current series ("group": labels without `le`, `quantile` or the state label): its
+    /// hash and the index of its latest sample.
+    group: Option<(u64, usize)>,
     group_timestamp: Option<f64>,
-    seen_groups: HashSet<GroupKey<'a>>,
+    /// Every series seen, by hash, with the index of one of its samples. Hashes only, so that
+    /// a large family costs no allocation per series; a hash match is confirmed exactly.
+    seen_groups: HashMap<u64, usize>,
 }
 
 impl<'a> Builder<'a> {
@@ -57,7 +58,7 @@ impl<'a> Builder<'a> {
             line,
             group: None,
             group_timestamp: None,
-            seen_groups: HashSet::new(),
+            seen_groups: HashMap::new(),
         }
     }
 
@@ -482,28 +483,12 @@ fn check_sample<'a>(b: &mut Builder<'a>, s: &Sample<'a>, c: &Cursor<'a>) -> Resu
 
     // Grouping: all samples of one series (labels without le/quantile/state) are together,
     // and their timestamps are all present or all absent, and do not go backwards.
-    let skip: Option<&str> = if is_bucket {
-        Some("le")
-    } else if is_quantile {
-        Some("quantile")
-    } else if typ == FamilyType::StateSet {
-        Some(name)
-    } else {
-        None
-    };
-    let key: GroupKey<'a> = if typ == FamilyType::Info {
-        Vec::new()
-    } else {
-        let mut key: GroupKey<'a> = s
-            .labels
-            .iter()
-            .filter(|(n, _)| Some(*n) != skip)
-            .cloned()
-            .collect();
-        key.sort_by(|a, b| a.0.cmp(b.0));
-        key
-    };
-    if b.group.as_ref() == Some(&key) {
+    let hash = group_hash(b, s);
+    let index = b.samples.len();
+    let same = b
+        .group
+        .is_some_and(|(h, i)| h == hash && b.samples.get(i).is_some_and(|o| same_group(b, o, s)));
+    if same {
         if s.timestamp.is_some() != b.group_timestamp.is_some() {
             return Err(err(
                 "samples of one series must all have timestamps or all have none".to_owned(),
@@ -517,15 +502,21 @@ fn check_sample<'a>(b: &mut Builder<'a>, s: &Sample<'a>, c: &Cursor<'a>) -> Resu
             }
         }
     } else {
-        if b.seen_groups.contains(&key) {
+        let seen = match b.seen_groups.get(&hash) {
+            None => false,
+            // Confirm the match; on a hash collision, look through the family exactly.
+            Some(&i) if b.samples.get(i).is_some_and(|o| same_group(b, o, s)) => true,
+            Some(_) => b.samples.iter().any(|o| same_group(b, o, s)),
+        };
+        if seen {
             return Err(err(format!(
                 "samples of series {} of {name:?} are split: a series' samples must be together",
-                describe(&key)
+                describe(b, s)
             )));
         }
-        b.seen_groups.insert(key.clone());
-        b.group = Some(key);
+        b.seen_groups.entry(hash).or_insert(index);
     }
+    b.group = Some((hash, index));
     b.group_timestamp = s.timestamp;
 
     if typ == FamilyType::StateSet && v != 0.0 && v != 1.0 {
@@ -569,8 +560,54 @@ fn is_integral(v: Number) -> bool {
     }
 }
 
-fn describe(key: &[Label<'_>]) -> String {
-    let inner: Vec<String> = key.iter().map(|(n, v)| format!("{n}={v:?}")).collect();
+/// The label a sample carries beyond its series' identity: `le` on buckets, `quantile` on
+/// summary quantiles, the state label on state sets.
+fn extra_label<'n>(b: &Builder<'n>, s: &Sample<'_>) -> Option<&'n str> {
+    let suffix = s.name.get(b.name.len()..).unwrap_or("");
+    match b.typ() {
+        FamilyType::Histogram | FamilyType::GaugeHistogram if suffix == "_bucket" => Some("le"),
+        FamilyType::Summary if suffix.is_empty() => Some("quantile"),
+        FamilyType::StateSet => Some(b.name),
+        _ => None,
+    }
+}
+
+/// The labels that identify a sample's series.
+fn identity<'s, 'a>(
+    b: &Builder<'a>,
+    s: &'s Sample<'a>,
+) -> impl Iterator<Item = &'s Label<'a>> + Clone {
+    let extra = extra_label(b, s);
+    // Info families are one group whatever their labels (their samples are not series over time).
+    let info = b.typ() == FamilyType::Info;
+    s.labels
+        .iter()
+        .filter(move |(n, _)| !info && Some(*n) != extra)
+}
+
+/// A hash of the series' identity that does not depend on label order: pair hashes are summed.
+fn group_hash<'a>(b: &Builder<'a>, s: &Sample<'a>) -> u64 {
+    identity(b, s).fold(0u64, |acc, (n, v)| {
+        // A fixed-key hasher: the map only speeds up an exact comparison, so predictable
+        // hashes cost at most time, never correctness.
+        let mut hasher = std::hash::DefaultHasher::new();
+        n.hash(&mut hasher);
+        v.hash(&mut hasher);
+        acc.wrapping_add(hasher.finish())
+    })
+}
+
+/// Whether two samples belong to the same series (label order aside; names are unique).
+fn same_group<'a>(b: &Builder<'a>, x: &Sample<'a>, y: &Sample<'a>) -> bool {
+    let (xs, ys) = (identity(b, x), identity(b, y));
+    xs.clone().count() == ys.clone().count()
+        && xs
+            .into_iter()
+            .all(|(n, v)| ys.clone().any(|(m, w)| n == m && v == w))
+}
+
+fn describe<'a>(b: &Builder<'a>, s: &Sample<'a>) -> String {
+    let inner: Vec<String> = identity(b, s).map(|(n, v)| format!("{n}={v:?}")).collect();
     format!("{{{}}}", inner.join(","))
 }
 
