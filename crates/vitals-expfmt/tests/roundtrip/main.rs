@@ -142,15 +142,19 @@ impl PartialEq for Value {
     }
 }
 
+/// A registered family as the check sees it: name, type, help, and what a parser must read
+/// back in a given format.
+type FamilyCheck = (
+    String,
+    FamilyType,
+    String,
+    Box<dyn Fn(Syntax) -> Vec<Expected>>,
+);
+
 struct Built {
     registry: Registry,
     /// Per family: name, type, help, unit, and a closure producing the expected samples.
-    families: Vec<(
-        String,
-        FamilyType,
-        String,
-        Box<dyn Fn(Syntax) -> Vec<Expected>>,
-    )>,
+    families: Vec<FamilyCheck>,
 }
 
 fn labels_of(
@@ -190,12 +194,7 @@ fn with(values: &[String]) -> Vec<&str> {
 
 fn build(specs: &[Spec]) -> Built {
     let registry = Registry::new();
-    let mut families: Vec<(
-        String,
-        FamilyType,
-        String,
-        Box<dyn Fn(Syntax) -> Vec<Expected>>,
-    )> = Vec::new();
+    let mut families: Vec<FamilyCheck> = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         let name = format!("family_{i}");
         let names: Vec<&str> = spec.label_names.iter().map(String::as_str).collect();
