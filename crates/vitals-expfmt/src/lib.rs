@@ -1,7 +1,9 @@
 //! # vitals-expfmt
 //!
 //! Exposition formats for [vitals](https://github.com/vitals-rs/vitals): encoders for
-//! Prometheus text 0.0.4 and OpenMetrics 1.0.0, and content negotiation between them.
+//! Prometheus text 0.0.4, OpenMetrics 1.0.0 and JSON, content negotiation between them, and a
+//! parser for both text formats (strict for OpenMetrics: it passes the whole conformance
+//! suite).
 //!
 //! The encoders write into a caller-owned `Vec<u8>` that can be reused from scrape to scrape;
 //! each series' label text was rendered and escaped when the series was created, so encoding is
@@ -34,6 +36,7 @@
 //! | [`encode`] | one call for any format |
 //! | [`Format::Json`] | JSON exposition: the schema is in `docs/json-schema.md` |
 //! | [`number`] | Go `%g` and OpenMetrics canonical float formatting |
+//! | [`parse`] | parsers for OpenMetrics 1.0 and 0.0.4 into one model, streaming by family |
 
 mod escape;
 mod format;
