@@ -6,6 +6,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::exemplar::{Exemplar, Slot};
+
 /// The type of a metric family, as OpenMetrics names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -167,6 +169,48 @@ impl<'a> Counts<'a> {
     }
 }
 
+/// The latest exemplar of each bucket of a histogram, read live. Read-only.
+///
+/// ```
+/// use vitals_core::{Histogram, Metric, SeriesValue, Visitor};
+///
+/// let latency = Histogram::with_buckets(&[0.1, 1.0])?;
+/// latency.observe_with_exemplar(0.5, &[("trace_id", "abc")]);
+///
+/// struct Buckets(Vec<Option<f64>>);
+/// impl Visitor for Buckets {
+///     fn family(&mut self, _: &vitals_core::Descriptor) {}
+///     fn series(&mut self, _: &str, value: &SeriesValue<'_>) {
+///         if let SeriesValue::Histogram(h) = value {
+///             self.0 = (0..h.counts.len()).map(|i| h.exemplars.get(i).map(|e| e.value())).collect();
+///         }
+///     }
+/// }
+/// let mut buckets = Buckets(Vec::new());
+/// latency.visit("", &mut buckets);
+/// assert_eq!(buckets.0, [None, Some(0.5), None]); // le="0.1", le="1", le="+Inf"
+/// # Ok::<(), vitals_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Exemplars<'a>(Option<&'a [Slot]>);
+
+impl<'a> Exemplars<'a> {
+    pub(crate) fn live(slots: Option<&'a [Slot]>) -> Self {
+        Self(slots)
+    }
+
+    pub(crate) fn none() -> Self {
+        Self(None)
+    }
+
+    /// A copy of the latest exemplar of bucket `i` (not cumulative: the bucket the observation
+    /// fell in), if it has one. Copying takes the bucket's exemplar lock briefly and allocates
+    /// nothing.
+    pub fn get(&self, i: usize) -> Option<Exemplar> {
+        self.0?.get(i)?.load()
+    }
+}
+
 /// A histogram series at scrape time.
 #[derive(Debug, Clone, Copy)]
 pub struct HistogramValue<'a> {
@@ -181,6 +225,8 @@ pub struct HistogramValue<'a> {
     /// Whether any observation so far was negative (sticky). OpenMetrics then leaves out
     /// `_count` and `_sum` for good, rather than showing and hiding them as the sum changes sign.
     pub negative_observed: bool,
+    /// The latest exemplar of each bucket, indexed like [`counts`](Self::counts).
+    pub exemplars: Exemplars<'a>,
 }
 
 impl HistogramValue<'_> {
@@ -255,12 +301,17 @@ pub struct StateSetValue<'a> {
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum SeriesValue<'a> {
-    /// A counter total and its creation time (seconds since the epoch).
+    /// A counter total, its creation time and its latest exemplar. More fields may be added:
+    /// match with `..`.
+    #[non_exhaustive]
     Counter {
         /// The total.
         value: Number,
         /// Creation time, in seconds since the Unix epoch.
         created: Option<f64>,
+        /// The latest exemplar, if the counter was given one (OpenMetrics writes it after the
+        /// `_total` sample; 0.0.4 has no place for it).
+        exemplar: Option<&'a Exemplar>,
     },
     /// A gauge value.
     Gauge(Number),

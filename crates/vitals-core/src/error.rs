@@ -41,13 +41,18 @@ pub enum ErrorKind {
     InvalidStates,
     /// A collected series was added to a [`MetricFamily`](crate::MetricFamily) of another type.
     TypeMismatch,
-    /// A collected value cannot be exposed: a negative or NaN counter, histogram buckets that
-    /// are not cumulative or lack `+Inf`.
+    /// A value cannot be exposed or recorded: a negative or NaN collected counter, histogram
+    /// buckets that are not cumulative or lack `+Inf`, or an increment or observation given to
+    /// a `try_*_with_exemplar` method that the plain method would drop.
     InvalidValue,
     /// A namespace or constant label given to a registry builder is invalid.
     InvalidConfig,
     /// A collected family was given the same label set twice.
     DuplicateSeries,
+    /// An exemplar's labels break the OpenMetrics rules: a name that is invalid, starts with
+    /// `__` or is repeated, or more than 128 characters of names and values together (see
+    /// [`Exemplar`](crate::Exemplar)). Also a timestamp that is not finite.
+    InvalidExemplar,
 }
 
 impl Error {

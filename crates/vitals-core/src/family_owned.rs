@@ -3,10 +3,11 @@
 use std::collections::HashSet;
 
 use crate::collect::{
-    Counts, Descriptor, Flags, HistogramValue, MetricType, Number, SeriesValue, StateSetValue,
-    SummaryValue,
+    Counts, Descriptor, Exemplars, Flags, HistogramValue, MetricType, Number, SeriesValue,
+    StateSetValue, SummaryValue,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::exemplar::Exemplar;
 use crate::labels::push_label;
 use crate::name::{validate_label_names, validate_metric_name, validate_unit};
 
@@ -40,7 +41,8 @@ struct OwnedSeries {
 
 #[derive(Debug, Clone, PartialEq)]
 enum OwnedValue {
-    Counter(f64),
+    /// Boxed: most collected counters have no exemplar, and an exemplar is half a kilobyte.
+    Counter(f64, Option<Box<Exemplar>>),
     Gauge(f64),
     Unknown(f64),
     Histogram {
@@ -209,6 +211,34 @@ impl MetricFamily {
 
     /// Adds a counter series. The value must be finite and not negative.
     pub fn add_counter(&mut self, labels: &[(&str, &str)], value: f64) -> Result<&mut Self> {
+        self.add_counter_inner(labels, value, None)
+    }
+
+    /// Adds a counter series with its latest [exemplar](crate::exemplar), which OpenMetrics
+    /// writes after the `_total` sample. The value must be finite and not negative.
+    ///
+    /// ```
+    /// use vitals_core::{Exemplar, MetricFamily};
+    /// let mut jobs = MetricFamily::counter("jobs_total", "Jobs run.")?;
+    /// let exemplar = Exemplar::new(&[("trace_id", "abc")], 1.0)?.with_timestamp(1520879607.789)?;
+    /// jobs.add_counter_with_exemplar(&[("queue", "emails")], 12.0, exemplar)?;
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn add_counter_with_exemplar(
+        &mut self,
+        labels: &[(&str, &str)],
+        value: f64,
+        exemplar: Exemplar,
+    ) -> Result<&mut Self> {
+        self.add_counter_inner(labels, value, Some(Box::new(exemplar)))
+    }
+
+    fn add_counter_inner(
+        &mut self,
+        labels: &[(&str, &str)],
+        value: f64,
+        exemplar: Option<Box<Exemplar>>,
+    ) -> Result<&mut Self> {
         if value.is_nan() || value < 0.0 || value.is_infinite() {
             return Err(Error::new(
                 ErrorKind::InvalidValue,
@@ -218,7 +248,11 @@ impl MetricFamily {
                 ),
             ));
         }
-        self.push(MetricType::Counter, labels, OwnedValue::Counter(value))
+        self.push(
+            MetricType::Counter,
+            labels,
+            OwnedValue::Counter(value, exemplar),
+        )
     }
 
     /// Adds a gauge series.
@@ -338,9 +372,10 @@ impl MetricFamily {
     pub(crate) fn for_each_series(&self, mut f: impl FnMut(&str, &SeriesValue<'_>)) {
         for series in &self.series {
             let value = match &series.value {
-                OwnedValue::Counter(v) => SeriesValue::Counter {
+                OwnedValue::Counter(v, exemplar) => SeriesValue::Counter {
                     value: Number::F64(*v),
                     created: None,
+                    exemplar: exemplar.as_deref(),
                 },
                 OwnedValue::Gauge(v) => SeriesValue::Gauge(Number::F64(*v)),
                 OwnedValue::Unknown(v) => SeriesValue::Unknown(Number::F64(*v)),
@@ -354,6 +389,7 @@ impl MetricFamily {
                     sum: *sum,
                     created: None,
                     negative_observed: *sum < 0.0 || bounds.first().is_some_and(|b| *b < 0.0),
+                    exemplars: Exemplars::none(),
                 }),
                 OwnedValue::Summary {
                     quantiles,

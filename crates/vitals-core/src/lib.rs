@@ -29,6 +29,7 @@
 //! | [`family`] | [`Family`]: one series per label-value list |
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
 //! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`] |
+//! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
 //! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], and the [`Collector`] trait |
 //! | [`name`] | name, label-name and unit validation |
 //! | [`self_metrics`] | counts of updates that could not be applied |
@@ -41,6 +42,7 @@
 mod atomic;
 pub mod collect;
 mod error;
+pub mod exemplar;
 pub mod family;
 mod family_owned;
 pub mod labels;
@@ -51,6 +53,7 @@ pub mod self_metrics;
 
 pub use collect::{Collector, Descriptor, MetricType, Number, SeriesValue, Visitor};
 pub use error::{Error, ErrorKind, Result};
+pub use exemplar::Exemplar;
 pub use family::{DynamicLabels, Family};
 pub use family_owned::MetricFamily;
 pub use labels::LabelSet;

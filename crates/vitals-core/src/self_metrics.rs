@@ -2,8 +2,8 @@
 //!
 //! The hot path never panics and never returns an error. An update it cannot apply (a NaN or
 //! negative counter increment, a NaN observation, a lookup with the wrong number of label
-//! values, an unknown state, an invalid collected family) is dropped and counted here, per
-//! reason, so that nothing is lost silently. The counts are exposed as
+//! values, an unknown state, an invalid collected family, an invalid exemplar) is dropped and
+//! counted here, per reason, so that nothing is lost silently. The counts are exposed as
 //! `vitals_dropped_updates_total{reason="..."}` by [`collector`], which the
 //! [default registry](crate::default_registry) registers.
 
@@ -30,17 +30,22 @@ pub enum DropReason {
     /// A collected family with a label named like one of the registry's constant labels (or a
     /// state set named like one), which would write one label twice.
     CollectorLabelClash,
+    /// An exemplar whose labels break the OpenMetrics rules (see
+    /// [`Exemplar`](crate::Exemplar)). Only the exemplar is dropped: the increment or
+    /// observation it came with is applied.
+    InvalidExemplar,
 }
 
 impl DropReason {
     /// Every reason, in the order of [`DropReason::label`].
-    pub const ALL: [DropReason; 6] = [
+    pub const ALL: [DropReason; 7] = [
         Self::InvalidIncrement,
         Self::NanObservation,
         Self::LabelCountMismatch,
         Self::UnknownState,
         Self::CollectorClash,
         Self::CollectorLabelClash,
+        Self::InvalidExemplar,
     ];
 
     /// The value of the `reason` label.
@@ -52,6 +57,7 @@ impl DropReason {
             Self::UnknownState => "unknown_state",
             Self::CollectorClash => "collector_clash",
             Self::CollectorLabelClash => "collector_label_clash",
+            Self::InvalidExemplar => "invalid_exemplar",
         }
     }
 

@@ -4,7 +4,9 @@
 //! declared; HELP escapes `\`, `"` and newline; `_created` follows counters, histograms and
 //! summaries; `le` and `quantile` values are canonical (`1.0`, `+Inf`); info samples end in
 //! `_info` with value 1; state set samples carry the family name as a label; the output ends
-//! with exactly one `# EOF`.
+//! with exactly one `# EOF`. A counter's latest exemplar follows its `_total` sample, a histogram
+//! bucket's its `_bucket` sample: ` # {labels} value timestamp`, label values escaped as the
+//! series' are, the timestamp in plain decimal seconds.
 //!
 //! What OpenMetrics cannot express is left out of this format only, never out of 0.0.4: a
 //! histogram with a negative bucket bound, or that has ever observed a negative value, has no
@@ -13,8 +15,10 @@
 //! reference parser rejects each of these. The decision is sticky per series, so a series never
 //! flaps between scrapes as its sum changes sign.
 
+use std::io::Write as _;
+
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
-use vitals_core::{Descriptor, Number, SeriesValue, Visitor};
+use vitals_core::{Descriptor, Exemplar, Number, SeriesValue, Visitor};
 
 use crate::escape;
 use crate::number::{write_canonical_float, write_go_float, write_i64, write_u64};
@@ -54,9 +58,17 @@ impl Visitor for OpenMetricsEncoder<'_> {
 
     fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
         match value {
-            SeriesValue::Counter { value, created } => {
+            SeriesValue::Counter {
+                value,
+                created,
+                exemplar,
+                ..
+            } => {
                 self.sample("_total", labels, None);
                 self.number(*value);
+                if let Some(exemplar) = exemplar {
+                    self.exemplar(exemplar);
+                }
                 self.created(labels, *created);
             }
             SeriesValue::Gauge(value) | SeriesValue::Unknown(value) => {
@@ -102,10 +114,36 @@ impl OpenMetricsEncoder<'_> {
         }
     }
 
+    /// Writes ` # {labels} value timestamp` after a sample's value.
+    fn exemplar(&mut self, exemplar: &Exemplar) {
+        self.out.extend_from_slice(b" # {");
+        for (i, (name, value)) in exemplar.labels().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.extend_from_slice(b"=\"");
+            escape::label_value(self.out, value);
+            self.out.push(b'"');
+        }
+        self.out.extend_from_slice(b"} ");
+        write_go_float(self.out, exemplar.value());
+        self.out.push(b' ');
+        // Plain decimal (Rust's shortest round-trip digits, never an exponent), not Go's `%g`:
+        // the reference Python parser reads `1.7254123451234567e+09` as 1.725 seconds. A `Vec`
+        // cannot fail to take the bytes.
+        let _ = write!(self.out, "{}", exemplar.timestamp());
+    }
+
     fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+        let mut bucket = 0;
         let count = h.for_each_cumulative(|bound, cumulative| {
             self.sample("_bucket", labels, Some(Extra::Float("le", bound)));
             write_u64(self.out, cumulative);
+            if let Some(exemplar) = h.exemplars.get(bucket) {
+                self.exemplar(&exemplar);
+            }
+            bucket += 1;
             self.out.push(b'\n');
         });
         // OpenMetrics: `_sum` is counter-like (never negative or NaN) and absent when a bucket

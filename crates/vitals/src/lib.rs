@@ -29,7 +29,7 @@
 // `use vitals::*`, shadowing crates of the same name.
 pub use vitals_core::{
     default_registry, exponential_buckets, linear_buckets, Collector, Counter, Descriptor,
-    DynamicLabels, Error, ErrorKind, Family, FloatCounter, FloatGauge, Gauge, Histogram,
+    DynamicLabels, Error, ErrorKind, Exemplar, Family, FloatCounter, FloatGauge, Gauge, Histogram,
     HistogramOptions, Info, LabelSet, Metric, MetricBuilder, MetricFamily, MetricType, Number,
     Observe, Registry, RegistryBuilder, Result, SeriesValue, StateSet, StateSetOptions, Summary,
     SummaryOptions, Timer, Unknown, Visitor, DEFAULT_BUCKETS,

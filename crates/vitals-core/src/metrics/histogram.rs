@@ -1,10 +1,12 @@
+use std::fmt::Display;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{sealed, Metric};
 use crate::atomic::{unix_now, AtomicF64};
-use crate::collect::{Counts, HistogramValue, MetricType, SeriesValue, Visitor};
+use crate::collect::{Counts, Exemplars, HistogramValue, MetricType, SeriesValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
+use crate::exemplar::{Exemplar, LazySlots};
 use crate::self_metrics::{record, DropReason};
 
 /// Prometheus's default buckets, in seconds, as every official client defines them: from 5 ms
@@ -159,6 +161,8 @@ struct HistogramCell {
     created: f64,
     /// Set by the first negative observation, never cleared (see `HistogramValue`).
     negative: AtomicBool,
+    /// One slot per bucket, allocated by the first exemplar: `observe` never touches it.
+    exemplars: LazySlots,
 }
 
 /// Below this many bounds a linear scan beats binary search (fewer, predictable branches).
@@ -181,6 +185,7 @@ impl Histogram {
                 sum: AtomicF64::new(0.0),
                 created: unix_now(),
                 negative: AtomicBool::new(false),
+                exemplars: LazySlots::default(),
             }),
         }
     }
@@ -193,6 +198,12 @@ impl Histogram {
             record(DropReason::NanObservation);
             return;
         }
+        self.count_observation(v);
+    }
+
+    /// Counts a non-NaN observation and returns the index of its bucket.
+    #[inline]
+    fn count_observation(&self, v: f64) -> usize {
         let bounds = &*self.inner.bounds;
         let index = if bounds.len() <= LINEAR_SCAN_MAX {
             bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len())
@@ -207,6 +218,88 @@ impl Histogram {
             self.inner.negative.store(true, Ordering::Relaxed);
         }
         self.inner.sum.add(v);
+        index
+    }
+
+    /// Records one observation and keeps `labels` as the [exemplar](crate::exemplar) of the
+    /// bucket it falls in, with the observation as its value. A NaN is dropped with its
+    /// exemplar and counted (`reason="nan_observation"`); invalid labels are dropped and counted
+    /// (`reason="invalid_exemplar"`) and the observation is recorded regardless.
+    ///
+    /// ```
+    /// use vitals_core::Histogram;
+    /// let latency = Histogram::with_buckets(&[0.1, 0.5, 1.0])?;
+    /// latency.observe_with_exemplar(0.3, &[("trace_id", "slow")]);
+    /// latency.observe_with_exemplar(0.05, &[("trace_id", "fast")]);
+    /// latency.observe_with_exemplar(0.07, &[("trace id", "bad")]); // observed, exemplar dropped
+    /// assert_eq!(latency.count(), 3);
+    /// assert_eq!(latency.exemplar(0).unwrap().labels().next(), Some(("trace_id", "fast")));
+    /// assert_eq!(latency.exemplar(1).unwrap().value(), 0.3); // le="0.5"
+    /// assert!(latency.exemplar(2).is_none());
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn observe_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) {
+        if v.is_nan() {
+            record(DropReason::NanObservation);
+            return;
+        }
+        let index = self.count_observation(v);
+        match Exemplar::build(labels, v) {
+            Ok(exemplar) => self.store_exemplar(index, &exemplar),
+            Err(_) => record(DropReason::InvalidExemplar),
+        }
+    }
+
+    /// Like [`observe_with_exemplar`](Self::observe_with_exemplar), but returns an error, and
+    /// records nothing, for a NaN ([`ErrorKind::InvalidValue`]) or for invalid labels
+    /// ([`ErrorKind::InvalidExemplar`]).
+    ///
+    /// ```
+    /// use vitals_core::{ErrorKind, Histogram};
+    /// let latency = Histogram::with_buckets(&[0.1, 0.5, 1.0])?;
+    /// latency.try_observe_with_exemplar(0.3, &[("trace_id", "abc")])?;
+    /// let err = latency.try_observe_with_exemplar(0.3, &[("", "abc")]).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidExemplar);
+    /// assert_eq!(latency.count(), 1);
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn try_observe_with_exemplar<V: Display>(
+        &self,
+        v: f64,
+        labels: &[(&str, V)],
+    ) -> Result<()> {
+        if v.is_nan() {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                "a NaN observation would make the histogram's sum NaN for good; observe numbers",
+            ));
+        }
+        let exemplar = Exemplar::new(labels, v)?;
+        let index = self.count_observation(v);
+        self.store_exemplar(index, &exemplar);
+        Ok(())
+    }
+
+    fn store_exemplar(&self, index: usize, exemplar: &Exemplar) {
+        self.inner
+            .exemplars
+            .store(index, self.inner.buckets.len(), exemplar);
+    }
+
+    /// A copy of the latest exemplar of bucket `i`, if it has one. Buckets are numbered like
+    /// [`bounds`](Self::bounds), with `+Inf` last; each keeps the exemplar of the latest
+    /// observation that fell in it (above the previous bound, up to and including its own).
+    ///
+    /// ```
+    /// use vitals_core::Histogram;
+    /// let sizes = Histogram::with_buckets(&[100.0, 1000.0])?;
+    /// sizes.observe_with_exemplar(1e6, &[("trace_id", "huge")]);
+    /// assert_eq!(sizes.exemplar(2).unwrap().value(), 1e6); // +Inf
+    /// assert!(sizes.exemplar(3).is_none()); // no such bucket
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn exemplar(&self, i: usize) -> Option<Exemplar> {
+        self.inner.exemplars.get()?.get(i)?.load()
     }
 
     /// The number of observations.
@@ -266,6 +359,7 @@ impl Metric for Histogram {
                 sum: self.inner.sum.get(),
                 created: Some(self.inner.created),
                 negative_observed: self.inner.negative.load(Ordering::Relaxed),
+                exemplars: Exemplars::live(self.inner.exemplars.get()),
             }),
         );
     }
@@ -293,6 +387,68 @@ mod tests {
             assert_eq!(*c.last().unwrap(), 5);
             assert_eq!(c[c.len() - 2], 3);
         }
+    }
+
+    #[test]
+    fn exemplar_lands_in_the_bucket_of_its_observation() {
+        use crate::self_metrics::dropped;
+        for bounds in [
+            vec![1.0, 2.0, 3.0],
+            linear_buckets(1.0, 1.0, 40).unwrap(), // binary search path
+        ] {
+            let h = Histogram::with_buckets(&bounds).unwrap();
+            let inf = bounds.len();
+            for (v, bucket) in [(1.0, 0), (-7.0, 0), (1.5, 1), (2.0, 1), (1e9, inf)] {
+                h.observe_with_exemplar(v, &[("trace_id", v)]);
+                let e = h.exemplar(bucket).unwrap();
+                assert_eq!(e.value(), v, "{v} in {bounds:?}");
+                assert_eq!(e.labels().next().unwrap().1, v.to_string());
+            }
+            // Latest wins within a bucket: 2.0 replaced 1.5.
+            assert_eq!(h.exemplar(1).unwrap().value(), 2.0);
+            assert!(h.exemplar(2).is_none());
+            assert!(h.exemplar(inf + 1).is_none());
+            assert_eq!(h.count(), 5);
+
+            let before = dropped(DropReason::NanObservation);
+            h.observe_with_exemplar(f64::NAN, &[("trace_id", "nan")]);
+            assert!(dropped(DropReason::NanObservation) > before);
+            assert_eq!(h.count(), 5);
+            assert_eq!(
+                h.try_observe_with_exemplar(f64::NAN, &[("trace_id", "nan")])
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::InvalidValue
+            );
+
+            // An invalid exemplar is dropped and counted; the observation still counts.
+            let before = dropped(DropReason::InvalidExemplar);
+            h.observe_with_exemplar(2.5, &[("trace-id", "x")]);
+            assert!(dropped(DropReason::InvalidExemplar) > before);
+            assert_eq!(h.count(), 6);
+            assert!(h.exemplar(2).is_none());
+            // The fallible variant records neither.
+            let err = h
+                .try_observe_with_exemplar(2.5, &[("trace_id", "x".repeat(200))])
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidExemplar);
+            assert_eq!(h.count(), 6);
+            h.try_observe_with_exemplar(2.5, &[("trace_id", "ok")])
+                .unwrap();
+            assert_eq!(h.count(), 7);
+            assert_eq!(h.exemplar(2).unwrap().value(), 2.5);
+        }
+    }
+
+    #[test]
+    fn plain_observations_leave_exemplars_unallocated() {
+        let h = Histogram::with_buckets(&[1.0]).unwrap();
+        h.observe(0.5);
+        assert!(h.inner.exemplars.get().is_none());
+        h.observe_with_exemplar(0.5, &[("trace_id", "a")]);
+        assert_eq!(h.inner.exemplars.get().map(<[_]>::len), Some(2));
+        h.observe(0.7); // does not touch the exemplar
+        assert_eq!(h.exemplar(0).unwrap().value(), 0.5);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The hot-path promises, checked by counting heap allocations (dhat in testing mode):
-//! updating a resolved handle and looking up an existing series allocate nothing, and encoding
-//! allocates the same small amount whatever the number of series.
+//! updating a resolved handle and looking up an existing series allocate nothing, recording an
+//! exemplar allocates nothing once its series (or bucket) has had one, and encoding allocates the
+//! same small amount whatever the number of series, exemplars included.
 //!
 //! dhat's counters are process-wide, so this binary holds a single test that runs its checks
 //! one after another. Even so, the test harness's own thread may allocate during a measured
@@ -44,6 +45,11 @@ fn registry_with(n: usize) -> Registry {
         c.with_labels(&[&k]).inc_by(i as u64);
         g.with_labels(&[&k]).set(i as f64 / 3.0);
         h.with_labels(&[&k]).observe(i as f64 / 100.0);
+        if i % 2 == 0 {
+            c.with_labels(&[&k]).inc_with_exemplar(&[("trace_id", i)]);
+            h.with_labels(&[&k])
+                .observe_with_exemplar(i as f64 / 200.0, &[("trace_id", i)]);
+        }
     }
     r.info("build", "B.")
         .register_with(&[("version", "1")])
@@ -89,6 +95,32 @@ fn hot_path_and_encoding_allocations() {
     assert_eq!(
         updates, 0,
         "updating resolved handles allocated {updates} times"
+    );
+
+    // Exemplars: the first one of a series (or bucket) allocates its slot; later ones, with
+    // labels of any length up to the limit, formatted from any `Display`, allocate nothing.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let warm = "x".repeat(120);
+    counter.inc_with_exemplar(&[("trace_id", &warm)]);
+    float.inc_with_exemplar(&[("trace_id", &warm)]);
+    for i in 0..10_000u32 {
+        histogram.observe_with_exemplar(f64::from(i) / 1000.0, &[("trace_id", &warm)]);
+    }
+    let exemplars = allocations_during(|| {
+        for i in 0..10_000u32 {
+            counter.inc_with_exemplar(&[("trace_id", trace_id)]);
+            counter.inc_by_with_exemplar(2, &[("trace_id", i)]);
+            float.inc_by_with_exemplar(
+                0.5,
+                &[("trace_id", trace_id), ("span_id", "00f067aa0ba902b7")],
+            );
+            histogram.observe_with_exemplar(f64::from(i) / 1000.0, &[("trace_id", trace_id)]);
+            counter.inc_with_exemplar(&[("trace id", trace_id)]); // invalid: dropped, counted
+        }
+    });
+    assert_eq!(
+        exemplars, 0,
+        "recording exemplars allocated {exemplars} times"
     );
 
     let lookups = allocations_during(|| {

@@ -522,3 +522,140 @@ fn buffer_is_appended_to_and_reusable() {
     encode(&r, Format::PrometheusText, &mut out);
     assert_eq!(out.capacity(), capacity, "a warm buffer does not grow");
 }
+
+/// How the OpenMetrics encoder writes an exemplar timestamp: plain decimal seconds, never an
+/// exponent (the reference Python parser misreads `1.7e+09`-style timestamps).
+fn ts(e: &vitals_core::Exemplar) -> String {
+    let text = e.timestamp().to_string();
+    assert!(
+        text.bytes().all(|b| b.is_ascii_digit() || b == b'.'),
+        "{text}"
+    );
+    text
+}
+
+#[test]
+fn counter_with_exemplars() {
+    let r = Registry::new();
+    let family = r
+        .counter("http_requests", HELP)
+        .register_family(&["path"])
+        .unwrap();
+    let a = family.with_labels(&[VALUE]);
+    a.inc_by(40);
+    a.inc_with_exemplar(&[("trace_id", "0af7651916cd43dd8448eb211c80319c")]);
+    // The latest wins; its value is the increment; values escape like series labels.
+    a.inc_by_with_exemplar(2, &[("trace_id", VALUE), ("span_id", "b7ad6b7169203331")]);
+    let b = family.with_labels(&["/"]);
+    b.inc(); // no exemplar: nothing after the sample
+    let cost = r
+        .float_counter("cost_dollars", "")
+        .with_unit("dollars")
+        .register()
+        .unwrap();
+    cost.inc_by_with_exemplar(0.125, &[("trace_id", "c")]);
+    let (ea, ec) = (a.exemplar().unwrap(), cost.exemplar().unwrap());
+    assert_golden(
+        &r,
+        &format!(
+            "# HELP http_requests_total {HELP_TEXT}\n\
+             # TYPE http_requests_total counter\n\
+             http_requests_total{{path=\"{VALUE_ESCAPED}\"}} 43\n\
+             http_requests_total{{path=\"/\"}} 1\n\
+             # TYPE cost_dollars_total counter\n\
+             cost_dollars_total 0.125\n"
+        ),
+        &format!(
+            "# TYPE http_requests counter\n\
+             # HELP http_requests {HELP_OM}\n\
+             http_requests_total{{path=\"{VALUE_ESCAPED}\"}} 43 # {{trace_id=\"{VALUE_ESCAPED}\",span_id=\"b7ad6b7169203331\"}} 2 {}\n\
+             http_requests_created{{path=\"{VALUE_ESCAPED}\"}} {}\n\
+             http_requests_total{{path=\"/\"}} 1\n\
+             http_requests_created{{path=\"/\"}} {}\n\
+             # TYPE cost_dollars counter\n\
+             # UNIT cost_dollars dollars\n\
+             cost_dollars_total 0.125 # {{trace_id=\"c\"}} 0.125 {}\n\
+             cost_dollars_created {}\n\
+             # EOF\n",
+            ts(&ea),
+            go(a.created()),
+            go(b.created()),
+            ts(&ec),
+            go(cost.created()),
+        ),
+    );
+}
+
+#[test]
+fn histogram_with_exemplars() {
+    let r = Registry::new();
+    let h = r
+        .histogram("request_duration_seconds", "")
+        .with_buckets(&[0.25, 1.0, 2.5])
+        .register_family(&["route"])
+        .unwrap()
+        .with_labels(&["/a"]);
+    h.observe_with_exemplar(0.25, &[("trace_id", "on-the-bound")]); // le="0.25"
+    h.observe_with_exemplar(0.5, &[("trace_id", "replaced")]); // le="1.0"
+    h.observe_with_exemplar(0.75, &[("trace_id", "latest")]); // le="1.0", wins
+    h.observe(2.0); // le="2.5", no exemplar
+    h.observe_with_exemplar(1e6, &[("trace_id", "slow")]); // +Inf
+    let e: Vec<_> = (0..4).map(|i| h.exemplar(i)).collect();
+    assert!(e[2].is_none());
+    let l = "route=\"/a\"";
+    assert_golden(
+        &r,
+        &format!(
+            "# TYPE request_duration_seconds histogram\n\
+             request_duration_seconds_bucket{{{l},le=\"0.25\"}} 1\n\
+             request_duration_seconds_bucket{{{l},le=\"1\"}} 3\n\
+             request_duration_seconds_bucket{{{l},le=\"2.5\"}} 4\n\
+             request_duration_seconds_bucket{{{l},le=\"+Inf\"}} 5\n\
+             request_duration_seconds_sum{{{l}}} 1.0000035e+06\n\
+             request_duration_seconds_count{{{l}}} 5\n"
+        ),
+        &format!(
+            "# TYPE request_duration_seconds histogram\n\
+             request_duration_seconds_bucket{{{l},le=\"0.25\"}} 1 # {{trace_id=\"on-the-bound\"}} 0.25 {}\n\
+             request_duration_seconds_bucket{{{l},le=\"1.0\"}} 3 # {{trace_id=\"latest\"}} 0.75 {}\n\
+             request_duration_seconds_bucket{{{l},le=\"2.5\"}} 4\n\
+             request_duration_seconds_bucket{{{l},le=\"+Inf\"}} 5 # {{trace_id=\"slow\"}} 1e+06 {}\n\
+             request_duration_seconds_count{{{l}}} 5\n\
+             request_duration_seconds_sum{{{l}}} 1.0000035e+06\n\
+             request_duration_seconds_created{{{l}}} {}\n\
+             # EOF\n",
+            ts(e[0].as_ref().unwrap()),
+            ts(e[1].as_ref().unwrap()),
+            ts(e[3].as_ref().unwrap()),
+            go(h.created())
+        ),
+    );
+}
+
+#[test]
+fn collected_counter_with_exemplar() {
+    let r = Registry::new();
+    r.register_collector(|out: &mut Vec<MetricFamily>| {
+        let mut jobs = MetricFamily::counter("jobs_total", "Jobs.").unwrap();
+        let exemplar = vitals_core::Exemplar::new(&[("trace_id", "abc")], 1.0)
+            .unwrap()
+            .with_timestamp(1520879607.789)
+            .unwrap();
+        jobs.add_counter_with_exemplar(&[("queue", "q1")], 3.0, exemplar)
+            .unwrap();
+        jobs.add_counter(&[("queue", "q2")], 0.0).unwrap();
+        out.push(jobs);
+    });
+    assert_golden(
+        &r,
+        "# HELP jobs_total Jobs.\n\
+         # TYPE jobs_total counter\n\
+         jobs_total{queue=\"q1\"} 3\n\
+         jobs_total{queue=\"q2\"} 0\n",
+        "# TYPE jobs counter\n\
+         # HELP jobs Jobs.\n\
+         jobs_total{queue=\"q1\"} 3 # {trace_id=\"abc\"} 1 1520879607.789\n\
+         jobs_total{queue=\"q2\"} 0\n\
+         # EOF\n",
+    );
+}

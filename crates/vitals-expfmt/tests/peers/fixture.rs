@@ -2,8 +2,8 @@
 //! and what a parser must read back from it, computed from the handles' own getters.
 
 use vitals_core::{
-    Counter, Family, FloatCounter, FloatGauge, Gauge, Histogram, Info, Metric, MetricFamily,
-    Registry, StateSet, Summary, Unknown,
+    Counter, Exemplar, Family, FloatCounter, FloatGauge, Gauge, Histogram, Info, Metric,
+    MetricFamily, Registry, StateSet, Summary, Unknown,
 };
 
 use crate::model::{self, Labels, Value};
@@ -12,6 +12,16 @@ use crate::peer::Parser;
 /// Everything the escaping rules are about in one label value: quotes, backslashes (one
 /// before an `n`, one at the end), a newline, the label syntax's own characters, non-ASCII.
 pub(crate) const TRICKY: &str = "say \"hi\", C:\\new {x=\"y\"}\nline two ünï 日本 \\";
+
+/// A W3C trace id, the exemplar label every tracing integration writes.
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// An exemplar label value with what escaping is about, except the double quote: a backslash
+/// before an `n`, one at the end, a newline, braces, a `#`, non-ASCII. The reference Python
+/// parser (prometheus_client 0.2x `_parse_remaining_text`) toggles its in-quotes state on every
+/// `"` in an exemplar, escaped or not, and rejects a value with an odd number of escaped quotes,
+/// which OpenMetrics allows; the golden tests pin the quote's escaping instead.
+const EXEMPLAR_TRICKY: &str = "C:\\new {x=y} # \nline two ünï 日本 \\";
 
 /// The registry's constant label, on every series.
 const CONST_LABEL: (&str, &str) = ("region", "eu \"west\" \\ ünï 日本");
@@ -111,18 +121,21 @@ fn units(parser: Parser) -> bool {
     parser == Parser::OpenMetrics
 }
 
+/// `read` gives a series' total, creation time and exemplar; OpenMetrics adds `_created` and
+/// the exemplar.
 fn counter<M: Metric>(
     fam: &Fam<M>,
     parser: Parser,
-    read: impl Fn(&M) -> (Value, f64),
+    read: impl Fn(&M) -> (Value, f64, Option<Exemplar>),
 ) -> model::Family {
     let mut out = fam.family("counter", units(parser));
     let total = format!("{}_total", fam.name);
     let created = format!("{}_created", fam.name);
     for (labels, metric) in &fam.series {
-        let (value, created_at) = read(metric);
+        let (value, created_at, exemplar) = read(metric);
         out.push(&total, labels, &[], value);
         if parser == Parser::OpenMetrics {
+            out.with_exemplar(exemplar.as_ref());
             out.push(&created, labels, &[], Value::Float(created_at));
         }
     }
@@ -143,7 +156,8 @@ fn plain<M: Metric>(
     out
 }
 
-/// What a parser reads from a histogram family. OpenMetrics adds `_created`, and forbids
+/// What a parser reads from a histogram family. OpenMetrics adds `_created` and the buckets'
+/// exemplars, and forbids
 /// `_sum` when a bucket bound is negative, and a negative or NaN `_sum` (it is counter-like);
 /// `_count` is present exactly when `_sum` is.
 pub(crate) fn histogram(fam: &Fam<Histogram>, parser: Parser) -> model::Family {
@@ -157,7 +171,7 @@ pub(crate) fn histogram(fam: &Fam<Histogram>, parser: Parser) -> model::Family {
             h.bounds().len() + 1,
             "one count per bucket and +Inf"
         );
-        for (bound, count) in bounds.zip(&counts) {
+        for (i, (bound, count)) in bounds.zip(&counts).enumerate() {
             let le = float_label(bound, parser);
             out.push(
                 &name("_bucket"),
@@ -165,6 +179,9 @@ pub(crate) fn histogram(fam: &Fam<Histogram>, parser: Parser) -> model::Family {
                 &[("le", le)],
                 Value::Int((*count).into()),
             );
+            if parser == Parser::OpenMetrics {
+                out.with_exemplar(h.exemplar(i).as_ref());
+            }
         }
         let sum = h.sum();
         let no_sum = h.bounds().first().is_some_and(|b| *b < 0.0) || sum < 0.0 || sum.is_nan();
@@ -261,13 +278,33 @@ fn collected_gauge() -> model::Family {
     out
 }
 
-/// Collected counters carry no creation time, so no `_created` sample in either format.
-fn collected_counter() -> model::Family {
+/// The exemplar a collector relays with its counter, timestamp and all.
+fn collected_exemplar() -> Exemplar {
+    Exemplar::new(&[("trace_id", TRACE_ID), ("origin", EXEMPLAR_TRICKY)], 2.5)
+        .and_then(|e| e.with_timestamp(1_520_879_607.789))
+        .expect("a valid exemplar")
+}
+
+/// Collected counters carry no creation time, so no `_created` sample in either format; the
+/// one here relays an exemplar, which only OpenMetrics has.
+fn collected_counter(parser: Parser) -> model::Family {
     let mut out = model::Family::new(COLLECTED_COUNTER, "counter", None, &help("Collected jobs"));
     let labels = with_const_label(&[("queue", TRICKY)]);
     let total = format!("{COLLECTED_COUNTER}_total");
     out.push(&total, &labels, &[], Value::Float(12.0));
+    if parser == Parser::OpenMetrics {
+        out.with_exemplar(Some(&collected_exemplar()));
+    }
     out
+}
+
+/// An exemplar's label pairs, in order.
+type OwnedLabels = Vec<(String, String)>;
+
+fn owned_labels(e: &Exemplar) -> OwnedLabels {
+    e.labels()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// The registry holding every type, and the handles its values were recorded through.
@@ -306,12 +343,13 @@ impl Fixture {
             .inc_by(7);
         let post = requests.add(&family, &[("method", "POST"), ("path", TRICKY)]);
         post.inc();
-        post.inc();
-        post.inc();
-        // Above 2^53: only an exact integer encoding survives.
+        post.inc_with_exemplar(&[("trace_id", TRACE_ID)]);
+        // The latest exemplar wins; its value is the increment.
+        post.inc_with_exemplar(&[("trace_id", TRACE_ID), ("user", EXEMPLAR_TRICKY)]);
+        // Above 2^53: only an exact integer encoding survives. The exemplar's value is a float.
         requests
             .add(&family, &[("method", "PUT"), ("path", "trailing\\")])
-            .inc_by((1 << 60) + 1);
+            .inc_by_with_exemplar((1 << 60) + 1, &[("trace_id", TRACE_ID)]);
         requests
             .add(&family, &[("method", "PATCH"), ("path", "\"")])
             .inc();
@@ -332,7 +370,7 @@ impl Fixture {
             .register()
             .expect("register the float counter");
         for v in [1.25, 0.1, 0.2, -1.0 /* dropped */] {
-            handle.inc_by(v);
+            handle.inc_by_with_exemplar(v, &[("trace_id", v)]);
         }
         let cpu = cpu.single(&handle);
 
@@ -383,9 +421,23 @@ impl Fixture {
             .with_buckets(&[1e-5, 0.1, 0.5, 1.0, 2.5, 1e6])
             .register()
             .expect("register the histogram");
-        // 0.1 and 1.0 fall exactly on bounds; 2e6 is above every bound.
-        for v in [1e-6, 0.1, 0.7, 1.0, 3.0, 2e6] {
-            handle.observe(v);
+        // 0.1 and 1.0 fall exactly on bounds; 2e6 is above every bound. Exemplars land in the
+        // bucket of their observation: 0.1 in le="0.1", 1.0 replaces 0.7 in le="1.0" (latest
+        // wins), 2e6 in +Inf, with exactly 128 characters of labels; le="0.5" and le="2.5" get
+        // none.
+        let wide = "☃".repeat(120); // "trace_id" + 120 snowmen: the limit, in characters
+        for (v, exemplar) in [
+            (1e-6, None),
+            (0.1, Some(TRACE_ID)),
+            (0.7, Some("replaced")),
+            (1.0, Some(EXEMPLAR_TRICKY)),
+            (3.0, None),
+            (2e6, Some(wide.as_str())),
+        ] {
+            match exemplar {
+                Some(id) => handle.observe_with_exemplar(v, &[("trace_id", id)]),
+                None => handle.observe(v),
+            }
         }
         let latency = latency.single(&handle);
 
@@ -405,7 +457,9 @@ impl Fixture {
         for v in [50.0, 1000.0, 123_456.0] {
             a.observe(v);
         }
-        sizes.add(&family, &[("route", TRICKY)]).observe(5000.0);
+        sizes
+            .add(&family, &[("route", TRICKY)])
+            .observe_with_exemplar(5000.0, &[("trace_id", TRACE_ID), ("le", "allowed")]);
         sizes.add(&family, &[("route", "/empty")]);
 
         let mut jobs = Fam::new(
@@ -471,7 +525,7 @@ impl Fixture {
                 &help("Collected jobs"),
             )
             .expect("valid collected counter");
-            jobs.add_counter(&[("queue", TRICKY)], 12.0)
+            jobs.add_counter_with_exemplar(&[("queue", TRICKY)], 12.0, collected_exemplar())
                 .expect("valid collected series");
             out.push(jobs);
         });
@@ -496,9 +550,11 @@ impl Fixture {
     pub(crate) fn expected(&self, parser: Parser) -> Vec<model::Family> {
         vec![
             counter(&self.requests, parser, |c| {
-                (Value::Int(c.get().into()), c.created())
+                (Value::Int(c.get().into()), c.created(), c.exemplar())
             }),
-            counter(&self.cpu, parser, |c| (Value::Float(c.get()), c.created())),
+            counter(&self.cpu, parser, |c| {
+                (Value::Float(c.get()), c.created(), c.exemplar())
+            }),
             plain(&self.inventory, parser, "gauge", |g| {
                 Value::Int(g.get().into())
             }),
@@ -510,7 +566,7 @@ impl Fixture {
             state_set(&self.phase, parser, STATES),
             plain(&self.legacy, parser, "unknown", |u| Value::Float(u.get())),
             collected_gauge(),
-            collected_counter(),
+            collected_counter(parser),
         ]
     }
 
@@ -519,10 +575,32 @@ impl Fixture {
     pub(crate) fn assert_recorded(&self) {
         let totals: Vec<u64> = self.requests.series.iter().map(|(_, c)| c.get()).collect();
         assert_eq!(totals, [7, 3, (1 << 60) + 1, 1, 1, 0]);
+        let exemplars: Vec<Option<(OwnedLabels, f64)>> = self
+            .requests
+            .series
+            .iter()
+            .map(|(_, c)| c.exemplar().map(|e| (owned_labels(&e), e.value())))
+            .collect();
+        let trace = ("trace_id".to_owned(), TRACE_ID.to_owned());
         assert_eq!(
-            self.cpu.series[0].1.get(),
-            [1.25, 0.1, 0.2].iter().fold(0.0, |a, b| a + b)
+            exemplars,
+            [
+                None,
+                Some((
+                    vec![trace.clone(), ("user".into(), EXEMPLAR_TRICKY.into())],
+                    1.0
+                )),
+                Some((vec![trace.clone()], 2f64.powi(60))),
+                None,
+                None,
+                None
+            ]
         );
+        let cpu = &self.cpu.series[0].1;
+        assert_eq!(cpu.get(), [1.25, 0.1, 0.2].iter().fold(0.0, |a, b| a + b));
+        let latest = cpu.exemplar().expect("the cpu counter has an exemplar");
+        assert_eq!(latest.labels().collect::<Vec<_>>(), [("trace_id", "0.2")]);
+        assert_eq!(latest.value(), 0.2);
         let levels: Vec<i64> = self.inventory.series.iter().map(|(_, g)| g.get()).collect();
         assert_eq!(levels, [-42, i64::MIN, i64::MAX]);
         let signal: Vec<String> = self
@@ -546,6 +624,29 @@ impl Fixture {
 
         let latency = &self.latency.series[0].1;
         assert_eq!(latency.cumulative_counts(), [1, 2, 2, 4, 4, 5, 6]);
+        let exemplars: Vec<Option<f64>> = (0..7)
+            .map(|i| latency.exemplar(i).map(|e| e.value()))
+            .collect();
+        assert_eq!(
+            exemplars,
+            [None, Some(0.1), None, Some(1.0), None, None, Some(2e6)]
+        );
+        let wide = latency
+            .exemplar(6)
+            .expect("the +Inf bucket has an exemplar");
+        let chars: usize = wide
+            .labels()
+            .map(|(k, v)| k.chars().count() + v.chars().count())
+            .sum();
+        assert_eq!(chars, 128, "the +Inf exemplar sits exactly at the limit");
+        let tricky = self.sizes.series[1]
+            .1
+            .exemplar(2)
+            .expect("le=10000 has one");
+        assert_eq!(
+            tricky.labels().collect::<Vec<_>>(),
+            [("trace_id", TRACE_ID), ("le", "allowed")]
+        );
         assert_eq!(latency.count(), 6);
         let sum = [1e-6, 0.1, 0.7, 1.0, 3.0, 2e6]
             .iter()

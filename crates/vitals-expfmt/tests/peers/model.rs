@@ -61,17 +61,82 @@ impl fmt::Display for Value {
     }
 }
 
-/// One sample: name, labels, value.
+/// One sample: name, labels, value, and the exemplar after it (OpenMetrics only).
 #[derive(Debug, Clone)]
 pub(crate) struct Sample {
     pub(crate) name: String,
     pub(crate) labels: Labels,
     pub(crate) value: Value,
+    pub(crate) exemplar: Option<Exemplar>,
 }
 
 impl Sample {
     fn key(&self) -> String {
         format!("{}{:?}", self.name, self.labels)
+    }
+}
+
+/// An exemplar: its labels, its value and its timestamp in seconds.
+#[derive(Debug, Clone)]
+pub(crate) struct Exemplar {
+    pub(crate) labels: Labels,
+    pub(crate) value: Value,
+    pub(crate) timestamp: Option<f64>,
+}
+
+impl Exemplar {
+    /// What a parser must read back from a recorded exemplar.
+    pub(crate) fn recorded(e: &vitals_core::Exemplar) -> Self {
+        Self {
+            labels: e
+                .labels()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            value: Value::Float(e.value()),
+            timestamp: Some(e.timestamp()),
+        }
+    }
+
+    /// Why `parsed` differs from `self` (expected), if it does: the labels, the value (as
+    /// [`Value::matches`]) and the timestamp, exactly.
+    fn difference(&self, parsed: &Self) -> Option<String> {
+        let same = self.labels == parsed.labels
+            && self.value.matches(parsed.value)
+            && self.timestamp.map(f64::to_bits) == parsed.timestamp.map(f64::to_bits);
+        (!same).then(|| format!("exemplar {parsed:?}, recorded {self:?}"))
+    }
+
+    fn from_json(json: &serde_json::Value) -> Option<Self> {
+        if json.is_null() {
+            return None;
+        }
+        let text = |v: &serde_json::Value| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string in exemplar {json}"))
+                .to_owned()
+        };
+        let value = text(&json["value"]);
+        let timestamp = match &json["timestamp"] {
+            serde_json::Value::Null => None,
+            t => {
+                let t = text(t);
+                Some(
+                    t.parse::<f64>()
+                        .unwrap_or_else(|_| panic!("unreadable exemplar timestamp {t:?}")),
+                )
+            }
+        };
+        Some(Self {
+            labels: json["labels"]
+                .as_object()
+                .unwrap_or_else(|| panic!("no labels object in exemplar {json}"))
+                .iter()
+                .map(|(k, v)| (k.clone(), text(v)))
+                .collect(),
+            value: Value::parse(&value)
+                .unwrap_or_else(|| panic!("unreadable exemplar value {value:?}")),
+            timestamp,
+        })
     }
 }
 
@@ -117,7 +182,15 @@ impl Family {
             name: name.to_owned(),
             labels,
             value,
+            exemplar: None,
         });
+    }
+
+    /// Gives the sample pushed last this exemplar (when there is one).
+    pub(crate) fn with_exemplar(&mut self, exemplar: Option<&vitals_core::Exemplar>) {
+        if let (Some(sample), Some(e)) = (self.samples.last_mut(), exemplar) {
+            sample.exemplar = Some(Exemplar::recorded(e));
+        }
     }
 
     /// Reads the parse script's JSON (see `parse_exposition.py`).
@@ -153,6 +226,7 @@ impl Family {
                             labels,
                             value: Value::parse(&value)
                                 .unwrap_or_else(|| panic!("unreadable sample value {value:?}")),
+                            exemplar: Exemplar::from_json(&s[3]),
                         }
                     })
                     .collect(),
@@ -162,7 +236,8 @@ impl Family {
 }
 
 /// Every difference between what we expect and what the parser read: family order, names,
-/// types, units, help text (byte for byte), and each sample (name, labels, value), both ways.
+/// types, units, help text (byte for byte), and each sample (name, labels, value, exemplar),
+/// both ways.
 pub(crate) fn differences(expected: &[Family], parsed: &[Family]) -> Vec<String> {
     let mut problems = Vec::new();
     let names = |fs: &[Family]| fs.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
@@ -215,7 +290,22 @@ pub(crate) fn differences(expected: &[Family], parsed: &[Family]) -> Vec<String>
                     g.value,
                     sample.value
                 )),
-                Some(_) => {}
+                Some(g) => match (&sample.exemplar, &g.exemplar) {
+                    (None, None) => {}
+                    (Some(want), None) => problems.push(format!(
+                        "{name}: sample {} lost its exemplar {want:?}",
+                        sample.key()
+                    )),
+                    (None, Some(got)) => problems.push(format!(
+                        "{name}: sample {} has an unexpected exemplar {got:?}",
+                        sample.key()
+                    )),
+                    (Some(want), Some(got)) => {
+                        if let Some(why) = want.difference(got) {
+                            problems.push(format!("{name}: sample {}: {why}", sample.key()));
+                        }
+                    }
+                },
             }
         }
         for (key, sample) in got_samples {
@@ -234,10 +324,12 @@ fn comparison_catches_each_kind_of_difference() {
     let mut want = Family::new("f", "gauge", Some("bytes"), "help");
     want.push("f", &labels, &[], Value::Float(f64::NAN));
     want.push("f", &Labels::new(), &[], Value::Int((1 << 60) + 1));
+    let exemplar = vitals_core::Exemplar::new(&[("trace_id", "abc")], 0.5).unwrap();
+    want.with_exemplar(Some(&exemplar));
     assert!(differences(&[want.clone()], &[want.clone()]).is_empty());
 
     type Mutation = (&'static str, fn(&mut Family));
-    let mutations: [Mutation; 8] = [
+    let mutations: [Mutation; 13] = [
         ("name", |f| f.name.push('x')),
         ("type", |f| f.typ = "counter".into()),
         ("unit", |f| f.unit.clear()),
@@ -250,6 +342,21 @@ fn comparison_catches_each_kind_of_difference() {
             f.samples[0].labels.insert("a".into(), "x\n\"y\" ".into());
         }),
         ("extra sample", |f| f.samples.push(f.samples[0].clone())),
+        ("lost exemplar", |f| f.samples[1].exemplar = None),
+        ("extra exemplar", |f| {
+            f.samples[0].exemplar = f.samples[1].exemplar.clone();
+        }),
+        ("exemplar label", |f| {
+            let e = f.samples[1].exemplar.as_mut().unwrap();
+            e.labels.insert("trace_id".into(), "abd".into());
+        }),
+        ("exemplar value", |f| {
+            f.samples[1].exemplar.as_mut().unwrap().value = Value::Float(0.25);
+        }),
+        ("exemplar timestamp", |f| {
+            let e = f.samples[1].exemplar.as_mut().unwrap();
+            e.timestamp = e.timestamp.map(|t| t + 1e-6);
+        }),
     ];
     for (what, mutate) in mutations {
         let mut got = want.clone();

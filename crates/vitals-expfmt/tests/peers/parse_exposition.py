@@ -6,17 +6,23 @@ Usage: parse_exposition.py text|openmetrics < exposition
 prometheus_client.openmetrics.parser. The output is
 
     {"families": [{"name", "type", "unit", "documentation",
-                   "samples": [[name, {label: value}, "value"], ...]}, ...]}
+                   "samples": [[name, {label: value}, "value", exemplar], ...]}, ...]}
+
+where `exemplar` is null or {"labels": {label: value}, "value": "value", "timestamp": "t" or
+null} (OpenMetrics only: the 0.0.4 parser reports none).
 
 Every sample value is printed as a string, so that nothing is lost on the way: integers in
 decimal, floats as Python's repr (the shortest digits that round-trip), and "NaN", "+Inf",
-"-Inf" for the values JSON has no numbers for. A parse error exits with status 1 and the
-parser's message on stderr.
+"-Inf" for the values JSON has no numbers for. An exemplar timestamp that the parser kept as
+seconds and nanoseconds is printed as "seconds.nanoseconds" (nine digits), exactly as read. A
+parse error exits with status 1 and the parser's message on stderr.
 """
 
 import json
 import math
 import sys
+
+from prometheus_client.samples import Timestamp
 
 
 def value_text(value):
@@ -29,6 +35,24 @@ def value_text(value):
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
     return repr(float(value))
+
+
+def timestamp_text(timestamp):
+    if timestamp is None:
+        return None
+    if isinstance(timestamp, Timestamp):
+        return f"{timestamp.sec}.{timestamp.nsec:09d}"
+    return value_text(timestamp)
+
+
+def exemplar_json(exemplar):
+    if exemplar is None:
+        return None
+    return {
+        "labels": dict(exemplar.labels),
+        "value": value_text(exemplar.value),
+        "timestamp": timestamp_text(exemplar.timestamp),
+    }
 
 
 def main():
@@ -50,7 +74,12 @@ def main():
                 "unit": family.unit,
                 "documentation": family.documentation,
                 "samples": [
-                    [sample.name, dict(sample.labels), value_text(sample.value)]
+                    [
+                        sample.name,
+                        dict(sample.labels),
+                        value_text(sample.value),
+                        exemplar_json(sample.exemplar),
+                    ]
                     for sample in family.samples
                 ],
             }
