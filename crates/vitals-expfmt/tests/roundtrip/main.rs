@@ -559,3 +559,68 @@ proptest! {
         check(&built, Syntax::OpenMetrics)?;
     }
 }
+
+/// Exemplar labels: valid names, any Unicode values, within the 128-character limit.
+fn exemplar_labels() -> impl Strategy<Value = Vec<(String, String)>> {
+    // `__`-prefixed names are reserved, for exemplars as for series labels.
+    prop::collection::btree_map(
+        "[a-z][a-z0-9_]{0,8}|_[a-z0-9][a-z0-9_]{0,7}",
+        any::<String>(),
+        0..3,
+    )
+    .prop_map(|m| m.into_iter().collect::<Vec<_>>())
+    .prop_filter("within the 128-character limit", |labels| {
+        labels
+            .iter()
+            .map(|(n, v)| n.chars().count() + v.chars().count())
+            .sum::<usize>()
+            <= 128
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 128,
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::Direct(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/roundtrip/proptest-regressions.txt"),
+        ))),
+        ..ProptestConfig::default()
+    })]
+
+    /// An exemplar recorded on a counter and on a histogram bucket is read back by the parser
+    /// with the same labels, value and timestamp.
+    #[test]
+    fn exemplars_round_trip(
+        labels in exemplar_labels(),
+        increment in 0u64..1_000_000,
+        observation in -10.0..10.0f64,
+    ) {
+        let registry = Registry::new();
+        let counter = registry.counter("jobs", "Jobs.").register().unwrap();
+        let histogram = registry
+            .histogram("latency_seconds", "Latency.")
+            .with_buckets(&[-5.0, 0.0, 5.0])
+            .register()
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = labels.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        counter.inc_by_with_exemplar(increment, &pairs);
+        histogram.observe_with_exemplar(observation, &pairs);
+
+        let text = encode_to_string(&registry, Format::OpenMetrics);
+        let parsed = parse(&text, Syntax::OpenMetrics)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let bucket = histogram.bounds().iter().position(|b| observation <= *b).unwrap_or(3);
+        let recorded = [
+            (counter.exemplar().unwrap(), &parsed[0].samples[0]),
+            (histogram.exemplar(bucket).unwrap(), &parsed[1].samples[bucket]),
+        ];
+        for (want, sample) in recorded {
+            let got = sample.exemplar.as_ref().ok_or_else(|| TestCaseError::fail(format!("no exemplar on {}\n{text}", sample.name)))?;
+            let got_labels: Vec<(&str, &str)> = got.labels.iter().map(|(n, v)| (*n, &**v)).collect();
+            let want_labels: Vec<(&str, &str)> = want.labels().collect();
+            prop_assert_eq!(got_labels, want_labels, "{}", text);
+            prop_assert_eq!(got.value.to_bits(), want.value().to_bits(), "{}", text);
+            prop_assert_eq!(got.timestamp, Some(want.timestamp()), "{}", text);
+        }
+    }
+}
