@@ -36,11 +36,13 @@
 //! | [`encode`] | one call for any format |
 //! | [`Format::Json`] | JSON exposition: the schema is in `docs/json-schema.md` |
 //! | [`number`] | Go `%g` and OpenMetrics canonical float formatting |
+//! | [`lint`] | naming rules (promlint's and more) and a cardinality report over parsed families |
 //! | [`parse`] | parsers for OpenMetrics 1.0 and 0.0.4 into one model, streaming by family |
 
 mod escape;
 mod format;
 mod json;
+pub mod lint;
 pub mod number;
 mod openmetrics;
 pub mod parse;

@@ -347,7 +347,9 @@ fn negotiates_like_a_prometheus_server() {
         ("application/openmetrics-text", OPENMETRICS_CONTENT_TYPE),
         ("text/plain;version=0.0.4", TEXT_CONTENT_TYPE),
         ("*/*", TEXT_CONTENT_TYPE),
-        ("application/json", TEXT_CONTENT_TYPE),
+        // JSON when asked for (seed 002's /api/metrics/json shape); anything unknown gets text.
+        ("application/json", "application/json"),
+        ("application/xml", TEXT_CONTENT_TYPE),
     ];
     for (accept, want) in table {
         let response = demo.get("/metrics", Some(accept));
@@ -357,6 +359,11 @@ fn negotiates_like_a_prometheus_server() {
             Some(want),
             "Accept: {accept}"
         );
+        if want == "application/json" {
+            let doc: serde_json::Value = serde_json::from_str(&response.body)
+                .unwrap_or_else(|e| panic!("Accept: {accept}: not JSON: {e}"));
+            assert_eq!(doc["version"], 1, "Accept: {accept}");
+        }
     }
 }
 

@@ -43,20 +43,20 @@ pub enum Syntax {
 }
 
 impl Syntax {
-    /// Guesses the format of an exposition: OpenMetrics if its last line is `# EOF`, Prometheus
-    /// text otherwise.
+    /// Guesses the format of an exposition: OpenMetrics if its last non-blank line is `# EOF`
+    /// (so that text after `# EOF` is reported by the OpenMetrics parser), Prometheus text
+    /// otherwise.
     ///
     /// ```
     /// use vitals_expfmt::parse::Syntax;
     /// assert_eq!(Syntax::detect("a 1\n# EOF\n"), Syntax::OpenMetrics);
+    /// assert_eq!(Syntax::detect("a 1\n# EOF\n\n"), Syntax::OpenMetrics);
     /// assert_eq!(Syntax::detect("a 1\n"), Syntax::PrometheusText);
     /// ```
     pub fn detect(input: &str) -> Syntax {
         let last = input
-            .strip_suffix('\n')
-            .unwrap_or(input)
             .rsplit('\n')
-            .next()
+            .find(|line| !line.trim().is_empty())
             .unwrap_or("");
         if last == "# EOF" {
             Syntax::OpenMetrics

@@ -1,7 +1,9 @@
-//! The Prometheus text format 0.0.4 parser, as lenient as Prometheus's own Go parser and no more:
-//! blank lines, free comments, extra blanks and a trailing comma in label sets are fine; a
-//! second HELP or TYPE for a name, TYPE after the name's samples, an invalid escape, a
-//! non-integer timestamp are not.
+//! The Prometheus text format 0.0.4 parser, as lenient as Prometheus's own Go parser: blank
+//! lines, free comments, extra blanks and a trailing comma in label sets are fine; a second HELP
+//! or TYPE for a name, TYPE after the name's samples, an invalid escape, a non-integer timestamp
+//! are not. One deliberate difference: a histogram bucket without a numeric `le`, or a summary
+//! quantile without a numeric `quantile`, is an error here, where Go's parser drops the sample
+//! without a word: a series that vanishes silently is what a checker exists to catch.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
