@@ -91,18 +91,58 @@ pub fn parse(input: &str, syntax: Syntax) -> Result<Vec<Family<'_>>, ParseError>
 /// The families of an exposition, one at a time, each yielded as soon as the next begins. After
 /// an error the iterator ends.
 pub fn families(input: &str, syntax: Syntax) -> Families<'_> {
-    Families(match syntax {
-        Syntax::OpenMetrics => Inner::OpenMetrics(openmetrics::OpenMetricsParser::new(input)),
-        Syntax::PrometheusText => Inner::Text(text::TextParser::new(input)),
-    })
+    Families {
+        inner: match syntax {
+            Syntax::OpenMetrics => Inner::OpenMetrics(openmetrics::OpenMetricsParser::new(input)),
+            Syntax::PrometheusText => Inner::Text(text::TextParser::new(input)),
+        },
+        done: false,
+    }
 }
 
 /// The iterator returned by [`families`].
-pub struct Families<'a>(Inner<'a>);
+pub struct Families<'a> {
+    inner: Inner<'a>,
+    done: bool,
+}
 
 enum Inner<'a> {
     OpenMetrics(openmetrics::OpenMetricsParser<'a>),
     Text(text::TextParser<'a>),
+}
+
+/// What each format's parser does; [`Families`] drives either the same way: line by line until
+/// a family is complete, ending after the first error or at the end of the input.
+pub(crate) trait LineParser<'a> {
+    /// The next line and its number.
+    fn next_line(&mut self) -> Option<(usize, &'a str)>;
+    /// Reads one line; returns the family it completed, if any.
+    fn line(&mut self, no: usize, line: &'a str) -> Result<Option<Family<'a>>, ParseError>;
+    /// At the end of the input: the last family, or what the format says about the ending.
+    fn end(&mut self) -> Option<Result<Family<'a>, ParseError>>;
+}
+
+fn drive<'a>(
+    parser: &mut dyn LineParser<'a>,
+    done: &mut bool,
+) -> Option<Result<Family<'a>, ParseError>> {
+    if *done {
+        return None;
+    }
+    loop {
+        let Some((no, line)) = parser.next_line() else {
+            *done = true;
+            return parser.end();
+        };
+        match parser.line(no, line) {
+            Ok(Some(family)) => return Some(Ok(family)),
+            Ok(None) => {}
+            Err(err) => {
+                *done = true;
+                return Some(Err(err));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Families<'_> {
@@ -115,9 +155,9 @@ impl<'a> Iterator for Families<'a> {
     type Item = Result<Family<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.0 {
-            Inner::OpenMetrics(p) => p.next(),
-            Inner::Text(p) => p.next(),
+        match &mut self.inner {
+            Inner::OpenMetrics(p) => drive(p, &mut self.done),
+            Inner::Text(p) => drive(p, &mut self.done),
         }
     }
 }

@@ -14,7 +14,7 @@ use vitals_core::Number;
 use super::error::ParseError;
 use super::lexer::{float, number, real, Cursor, Strictness};
 use super::model::{Exemplar, Family, FamilyType, Label, Sample};
-use super::Lines;
+use super::{LineParser, Lines};
 
 /// The most characters an exemplar's label names and values may have together.
 const EXEMPLAR_MAX_CHARS: usize = 128;
@@ -26,7 +26,6 @@ pub(crate) struct OpenMetricsParser<'a> {
     /// `a_created` beside a counter `a`.
     claimed: HashSet<String>,
     eof: bool,
-    done: bool,
 }
 
 /// A family being read.
@@ -83,7 +82,6 @@ impl<'a> OpenMetricsParser<'a> {
             current: None,
             claimed: HashSet::new(),
             eof: false,
-            done: false,
         }
     }
 
@@ -283,34 +281,24 @@ impl<'a> OpenMetricsParser<'a> {
     }
 }
 
-impl<'a> Iterator for OpenMetricsParser<'a> {
-    type Item = Result<Family<'a>, ParseError>;
+impl<'a> LineParser<'a> for OpenMetricsParser<'a> {
+    fn next_line(&mut self) -> Option<(usize, &'a str)> {
+        self.lines.next()
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+    fn line(&mut self, no: usize, line: &'a str) -> Result<Option<Family<'a>>, ParseError> {
+        OpenMetricsParser::line(self, no, line)
+    }
+
+    fn end(&mut self) -> Option<Result<Family<'a>, ParseError>> {
+        if !self.eof {
+            return Some(Err(ParseError::new(
+                self.lines.lines_read().max(1),
+                1,
+                "missing \"# EOF\": an OpenMetrics exposition ends with that line",
+            )));
         }
-        loop {
-            let Some((no, line)) = self.lines.next() else {
-                self.done = true;
-                if !self.eof {
-                    return Some(Err(ParseError::new(
-                        self.lines.lines_read().max(1),
-                        1,
-                        "missing \"# EOF\": an OpenMetrics exposition ends with that line",
-                    )));
-                }
-                return self.finish_current().transpose();
-            };
-            match self.line(no, line) {
-                Ok(Some(family)) => return Some(Ok(family)),
-                Ok(None) => {}
-                Err(err) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
-            }
-        }
+        self.finish_current().transpose()
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use super::error::ParseError;
 use super::lexer::{number, Cursor, Strictness};
 use super::model::{Family, FamilyType, Sample};
-use super::Lines;
+use super::{LineParser, Lines};
 
 pub(crate) struct TextParser<'a> {
     lines: Lines<'a>,
@@ -19,7 +19,6 @@ pub(crate) struct TextParser<'a> {
     /// Names that already had a HELP or a TYPE, with which.
     help_seen: HashSet<&'a str>,
     type_seen: HashSet<&'a str>,
-    done: bool,
 }
 
 struct Builder<'a> {
@@ -84,7 +83,6 @@ impl<'a> TextParser<'a> {
             current: None,
             help_seen: HashSet::new(),
             type_seen: HashSet::new(),
-            done: false,
         }
     }
 
@@ -278,26 +276,16 @@ fn unescape_help<'a>(c: &Cursor<'a>) -> Result<Cow<'a, str>, ParseError> {
     Ok(Cow::Owned(out))
 }
 
-impl<'a> Iterator for TextParser<'a> {
-    type Item = Result<Family<'a>, ParseError>;
+impl<'a> LineParser<'a> for TextParser<'a> {
+    fn next_line(&mut self) -> Option<(usize, &'a str)> {
+        self.lines.next()
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        loop {
-            let Some((no, line)) = self.lines.next() else {
-                self.done = true;
-                return self.current.take().map(|b| Ok(b.finish()));
-            };
-            match self.line(no, line) {
-                Ok(Some(family)) => return Some(Ok(family)),
-                Ok(None) => {}
-                Err(err) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
-            }
-        }
+    fn line(&mut self, no: usize, line: &'a str) -> Result<Option<Family<'a>>, ParseError> {
+        TextParser::line(self, no, line)
+    }
+
+    fn end(&mut self) -> Option<Result<Family<'a>, ParseError>> {
+        self.current.take().map(|b| Ok(b.finish()))
     }
 }
