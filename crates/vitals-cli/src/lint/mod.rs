@@ -6,7 +6,8 @@
 //!
 //! Exit codes: 0 when the input is clean, 1 when there are problems (or, with `--syntax-only`,
 //! a syntax error), 2 when it could not be read (a missing file, an HTTP error, bytes that are
-//! not UTF-8).
+//! not UTF-8) — or when the command line itself was wrong, which clap reports with 2 as well:
+//! either way no verdict on the input was reached.
 
 mod input;
 mod output;

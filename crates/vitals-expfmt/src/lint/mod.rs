@@ -177,8 +177,20 @@ impl Report {
 /// Checks `families` against every [`Rule`].
 pub fn lint(families: &[Family<'_>], options: &LintOptions) -> Report {
     let mut problems = Vec::new();
+    // client_python writes a gauge `x_created` beside each counter, histogram and summary `x`
+    // in 0.0.4 (which has no place for creation times): that is no misnamed gauge.
+    let created_owners: HashSet<&str> = families
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.family_type,
+                FamilyType::Counter | FamilyType::Histogram | FamilyType::Summary
+            )
+        })
+        .map(|f| f.name)
+        .collect();
     for family in families {
-        lint_family(family, &mut problems);
+        lint_family(family, &created_owners, &mut problems);
     }
     lint_between(families, &mut problems);
 
@@ -246,7 +258,7 @@ pub fn lint(families: &[Family<'_>], options: &LintOptions) -> Report {
 type NameRule = fn(&str) -> Option<String>;
 
 /// The rules that look at one family.
-fn lint_family(family: &Family<'_>, problems: &mut Vec<Problem>) {
+fn lint_family(family: &Family<'_>, created_owners: &HashSet<&str>, problems: &mut Vec<Problem>) {
     let name = family.name;
     let line = family.line;
     let kind = family.family_type;
@@ -302,7 +314,10 @@ fn lint_family(family: &Family<'_>, problems: &mut Vec<Problem>) {
     }
 
     if typed {
-        if let Some(message) = reserved_suffix(name, kind) {
+        let creation_time_of_another = name
+            .strip_suffix("_created")
+            .is_some_and(|owner| created_owners.contains(owner));
+        if let Some(message) = reserved_suffix(name, kind).filter(|_| !creation_time_of_another) {
             push(Rule::ReservedSuffix, line, message);
         }
         if kind != FamilyType::Gauge {
@@ -414,7 +429,7 @@ fn reserved_suffix(name: &str, kind: FamilyType) -> Option<String> {
     let stem = &name[..name.len() - suffix.len()];
     Some(format!(
         "a {} named *{suffix}, the suffix reserved for {owner} ({name} reads as that of a \
-         family {stem}): rename it, for example to {stem}",
+         family {stem}): rename it so that it does not end in {suffix}",
         kind.as_str()
     ))
 }
@@ -446,12 +461,31 @@ fn reserved_label(family: &Family<'_>, label: &str) -> Option<String> {
     None
 }
 
+/// The distinct sample names of a family (a handful: `_bucket`, `_sum`, `_count`...).
+fn sample_names<'a>(family: &Family<'a>) -> Vec<&'a str> {
+    let mut names: Vec<&'a str> = Vec::new();
+    for sample in &family.samples {
+        if !names.contains(&sample.name) {
+            names.push(sample.name);
+        }
+    }
+    names
+}
+
 /// The rules between families: the same family twice, two families with one sample name.
 fn lint_between(families: &[Family<'_>], problems: &mut Vec<Problem>) {
     let mut by_name: HashMap<&str, &Family<'_>> = HashMap::new();
     let mut by_sample: HashMap<&str, &Family<'_>> = HashMap::new();
     for family in families {
-        if let Some(first) = by_name.get(family.name) {
+        // In 0.0.4 a gauge `x` and a counter written `x_total` are both named `x` in the model
+        // (client_golang's go_memstats_alloc_bytes and ..._total): only families that write a
+        // common sample name, or two empty declarations, are the same family.
+        let same = |first: &Family<'_>| {
+            let theirs = sample_names(first);
+            let ours = sample_names(family);
+            (theirs.is_empty() && ours.is_empty()) || ours.iter().any(|n| theirs.contains(n))
+        };
+        if let Some(first) = by_name.get(family.name).filter(|first| same(first)) {
             let (rule, message) = if first.family_type == family.family_type {
                 (
                     Rule::DuplicateFamily,
