@@ -40,6 +40,11 @@
 //! Each counter series keeps its latest exemplar, and each histogram bucket the latest of the
 //! observations that fell in it. Prometheus text 0.0.4 has no exemplars and leaves them out.
 //!
+//! A caveat on peers: the reference Python parser (`prometheus_client` 0.26) mishandles a `\"`
+//! inside an exemplar's label value and rejects the line, although the specification allows it
+//! and vitals escapes it correctly (vitals' own parser reads it back). Trace ids never contain
+//! quotes; keep other exemplar values free of them if Python tools read your metrics.
+//!
 //! What it costs: the plain `inc` and `observe` do not change (no extra atomic operation, no
 //! lock). A series that never gets an exemplar pays one lazily filled pointer. Recording one
 //! validates the labels into a fixed buffer on the stack, reads the clock, and copies the labels

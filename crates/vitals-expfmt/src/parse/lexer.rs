@@ -120,6 +120,7 @@ impl<'a> Cursor<'a> {
         strictness: Strictness,
     ) -> Result<Vec<Label<'a>>, ParseError> {
         let mut labels: Vec<Label<'a>> = Vec::new();
+        let mut names: Option<std::collections::HashSet<&'a str>> = None;
         let lenient = strictness == Strictness::Prometheus;
         loop {
             if lenient {
@@ -134,7 +135,24 @@ impl<'a> Cursor<'a> {
             }
             let name_at = self.pos;
             let name = self.label_name()?;
-            if labels.iter().any(|(n, _)| *n == name) {
+            if strictness == Strictness::OpenMetrics && name.starts_with("__") {
+                return Err(self.error_at(
+                    name_at,
+                    format!(
+                        "label name {name:?} starts with \"__\", which OpenMetrics reserves: \
+                         rename the label"
+                    ),
+                ));
+            }
+            // A linear scan is fastest for the usual handful of labels; a set keeps a line with
+            // thousands of labels from costing quadratic time.
+            let repeated = if labels.len() < 16 {
+                labels.iter().any(|(n, _)| *n == name)
+            } else {
+                let seen = names.get_or_insert_with(|| labels.iter().map(|(n, _)| *n).collect());
+                !seen.insert(name)
+            };
+            if repeated {
                 return Err(self.error_at(
                     name_at,
                     format!("label {name:?} appears twice; each label name may appear once"),
@@ -279,6 +297,14 @@ pub(crate) fn float(text: &str) -> Option<f64> {
     } else {
         None
     }
+}
+
+/// Whether `text` spells an infinity or NaN (as opposed to a number that overflows to one).
+pub(crate) fn is_infinity_or_nan(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    ["inf", "infinity", "nan"]
+        .iter()
+        .any(|s| unsigned.eq_ignore_ascii_case(s))
 }
 
 /// A finite real by the grammar: no infinities, no NaN (timestamps).

@@ -3,9 +3,9 @@
 //!
 //! The OpenMetrics parser is as strict as the specification: it accepts every valid case of
 //! the OpenMetrics conformance suite and rejects every invalid one. The 0.0.4 parser is as
-//! lenient as Prometheus's own. Both read line by line and yield each family as soon as it is
-//! complete ([`families`]), so an exposition of any size can be checked in the memory of its
-//! largest family; [`parse`] collects them. Errors give the line and column and say what was
+//! lenient as Prometheus's own (see the notes in its module). Both read line by line from the
+//! input string and yield each family as soon as it is complete ([`families`]), so the parsed
+//! model holds one family at a time however large the exposition; [`parse`] collects them. Errors give the line and column and say what was
 //! expected.
 //!
 //! ```

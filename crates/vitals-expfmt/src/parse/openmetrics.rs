@@ -219,6 +219,36 @@ impl<'a> OpenMetricsParser<'a> {
             .as_ref()
             .is_some_and(|b| b.suffix_of(sample.name).is_some());
         if !belongs {
+            if let Some(b) = self.current.as_ref().filter(|b| b.family_type.is_some()) {
+                if sample.name == b.name {
+                    // It would start a family of the same name, a certain clash: say what the
+                    // declared family's samples are called instead.
+                    let typ = b.typ();
+                    let names: Vec<String> = typ
+                        .openmetrics_suffixes()
+                        .iter()
+                        .map(|suffix| format!("{}{suffix}", b.name))
+                        .collect();
+                    let hint = match b.name.strip_suffix("_total") {
+                        Some(stem) if typ == FamilyType::Counter => format!(
+                            "; a counter family is named without _total (# TYPE {stem} counter) \
+                             and its samples with it"
+                        ),
+                        _ => String::new(),
+                    };
+                    return Err(c.error_at(
+                        0,
+                        format!(
+                            "sample {:?} does not belong to the {} {:?}, whose samples are named \
+                             {}{hint}",
+                            sample.name,
+                            typ.as_str(),
+                            b.name,
+                            names.join(" or ")
+                        ),
+                    ));
+                }
+            }
             // A sample of no declared family starts a family of unknown type named after it.
             finished = self.finish_current()?;
             self.current = Some(Builder::new(sample.name, no));
@@ -588,10 +618,18 @@ fn group_hash<'a>(b: &Builder<'a>, s: &Sample<'a>) -> u64 {
 /// Whether two samples belong to the same series (label order aside; names are unique).
 fn same_group<'a>(b: &Builder<'a>, x: &Sample<'a>, y: &Sample<'a>) -> bool {
     let (xs, ys) = (identity(b, x), identity(b, y));
-    xs.clone().count() == ys.clone().count()
-        && xs
+    let count = xs.clone().count();
+    if count != ys.clone().count() {
+        return false;
+    }
+    if count < 16 {
+        return xs
             .into_iter()
-            .all(|(n, v)| ys.clone().any(|(m, w)| n == m && v == w))
+            .all(|(n, v)| ys.clone().any(|(m, w)| n == m && v == w));
+    }
+    // Many labels: a set, so that a pathological line costs linear time, not quadratic.
+    let theirs: HashSet<&Label<'a>> = ys.collect();
+    xs.into_iter().all(|label| theirs.contains(label))
 }
 
 fn describe<'a>(b: &Builder<'a>, s: &Sample<'a>) -> String {
@@ -607,8 +645,8 @@ fn check_histogram(name: &str, samples: &[Sample<'_>]) -> Result<(), ParseError>
     #[derive(Default)]
     struct Series {
         bound: Option<f64>,
-        bucket_value: f64,
-        count: Option<f64>,
+        bucket_value: Option<Number>,
+        count: Option<Number>,
         negative_buckets: bool,
         sum: bool,
         gsum: bool,
@@ -620,11 +658,12 @@ fn check_histogram(name: &str, samples: &[Sample<'_>]) -> Result<(), ParseError>
         if s.bound != Some(f64::INFINITY) {
             return fail(format!("histogram {name:?} lacks its le=\"+Inf\" bucket"));
         }
-        if let Some(count) = s.count {
-            if count != s.bucket_value {
+        if let (Some(count), Some(bucket)) = (s.count, s.bucket_value) {
+            if exact_cmp(count, bucket) != Some(std::cmp::Ordering::Equal) {
                 return fail(format!(
-                    "histogram {name:?}: count {count} differs from the +Inf bucket {}",
-                    s.bucket_value
+                    "histogram {name:?}: count {} differs from the +Inf bucket {}",
+                    count.as_f64(),
+                    bucket.as_f64()
                 ));
             }
         }
@@ -684,7 +723,10 @@ fn check_histogram(name: &str, samples: &[Sample<'_>]) -> Result<(), ParseError>
                         format!("histogram {name:?}: buckets must be in increasing order of le"),
                     ));
                 }
-                if v < series.bucket_value {
+                let decreasing = series.bucket_value.is_some_and(|previous| {
+                    exact_cmp(s.value, previous) == Some(std::cmp::Ordering::Less)
+                });
+                if decreasing {
                     return Err(ParseError::new(
                         s.line,
                         1,
@@ -692,9 +734,9 @@ fn check_histogram(name: &str, samples: &[Sample<'_>]) -> Result<(), ParseError>
                     ));
                 }
                 series.bound = Some(bound);
-                series.bucket_value = v;
+                series.bucket_value = Some(s.value);
             }
-            "_count" | "_gcount" => series.count = Some(v),
+            "_count" | "_gcount" => series.count = Some(s.value),
             "_sum" => series.sum = true,
             "_gsum" => {
                 series.gsum = true;
@@ -707,6 +749,20 @@ fn check_histogram(name: &str, samples: &[Sample<'_>]) -> Result<(), ParseError>
         check(series)?;
     }
     Ok(())
+}
+
+/// Compares two values exactly: as integers when both are (counts above 2^53 differ by one where
+/// `f64` cannot tell), as floats otherwise.
+fn exact_cmp(a: Number, b: Number) -> Option<std::cmp::Ordering> {
+    let int = |n: Number| match n {
+        Number::U64(v) => Some(i128::from(v)),
+        Number::I64(v) => Some(i128::from(v)),
+        Number::F64(_) => None,
+    };
+    match (int(a), int(b)) {
+        (Some(x), Some(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64().partial_cmp(&b.as_f64()),
+    }
 }
 
 /// HELP unescaping: `\\`, `\"` and `\n`; any other backslash is kept as written.

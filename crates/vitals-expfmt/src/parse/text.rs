@@ -1,9 +1,11 @@
 //! The Prometheus text format 0.0.4 parser, as lenient as Prometheus's own Go parser: blank
 //! lines, free comments, extra blanks and a trailing comma in label sets are fine; a second HELP
 //! or TYPE for a name, TYPE after the name's samples, an invalid escape, a non-integer timestamp
-//! are not. One deliberate difference: a histogram bucket without a numeric `le`, or a summary
-//! quantile without a numeric `quantile`, is an error here, where Go's parser drops the sample
-//! without a word: a series that vanishes silently is what a checker exists to catch.
+//! are not, nor are blanks after the value or timestamp, a `__name__` label, a value that
+//! overflows (`1e400`), or a last line without its newline. One deliberate difference: a
+//! histogram bucket without a numeric `le`, or a summary quantile without a numeric `quantile`,
+//! is an error here, where Go's parser drops the sample without a word: a series that vanishes
+//! silently is what a checker exists to catch.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -19,6 +21,11 @@ pub(crate) struct TextParser<'a> {
     /// Names that already had a HELP or a TYPE, with which.
     help_seen: HashSet<&'a str>,
     type_seen: HashSet<&'a str>,
+    /// Names (as written) of the families that had samples: a TYPE for one of them later is
+    /// an error, as in Go's parser.
+    sampled: HashSet<&'a str>,
+    /// Go's parser wants the last line ended by a newline ("unexpected end of input stream").
+    unterminated: bool,
 }
 
 struct Builder<'a> {
@@ -83,6 +90,8 @@ impl<'a> TextParser<'a> {
             current: None,
             help_seen: HashSet::new(),
             type_seen: HashSet::new(),
+            sampled: HashSet::new(),
+            unterminated: !input.is_empty() && !input.ends_with('\n'),
         }
     }
 
@@ -129,7 +138,10 @@ impl<'a> TextParser<'a> {
             }
             current.help = Some(unescape_help(&c)?);
         } else {
-            if !self.type_seen.insert(name) || !current.samples.is_empty() {
+            if !self.type_seen.insert(name)
+                || !current.samples.is_empty()
+                || self.sampled.contains(name)
+            {
                 return Err(c.error_at(
                     0,
                     format!(
@@ -148,18 +160,26 @@ impl<'a> TextParser<'a> {
                 "summary" => FamilyType::Summary,
                 "untyped" => FamilyType::Unknown,
                 _ => {
+                    // A truncated OpenMetrics body (no `# EOF`) is read as 0.0.4: say so.
+                    let hint = if FamilyType::from_openmetrics(word).is_some() {
+                        "; this looks like OpenMetrics without its final \"# EOF\" line"
+                    } else {
+                        ""
+                    };
                     return Err(c.error_at(
                         at,
                         format!(
                             "unknown type {word:?}: expected counter, gauge, histogram, summary \
-                             or untyped"
+                             or untyped{hint}"
                         ),
-                    ))
+                    ));
                 }
             });
-            c.skip_blanks();
             if !c.at_end() {
-                return Err(c.error(format!("unexpected {} after the type", c.found())));
+                return Err(c.error(format!(
+                    "unexpected {} after the type: the line ends with the type",
+                    c.found()
+                )));
             }
         }
         Ok(finished)
@@ -172,11 +192,18 @@ impl<'a> TextParser<'a> {
         let labels = if c.peek() == Some(b'{') {
             c.pos += 1;
             let labels = c.label_set(Strictness::Prometheus)?;
-            blanks = c.skip_blanks();
+            // Go's parser reads the value straight after `}`, blank or not.
+            blanks = c.skip_blanks().max(1);
             labels
         } else {
             Vec::new()
         };
+        if let Some((_, _)) = labels.iter().find(|(n, _)| *n == "__name__") {
+            return Err(c.error_at(
+                0,
+                "label name \"__name__\" is reserved: the metric name goes before the braces",
+            ));
+        }
         if blanks == 0 {
             return Err(c.error(format!(
                 "expected a blank before the value, found {}",
@@ -185,15 +212,22 @@ impl<'a> TextParser<'a> {
         }
         let at = c.pos;
         let text = c.token(Strictness::Prometheus);
-        let value = number(text).ok_or_else(|| {
-            c.error_at(
-                at,
-                format!("invalid value {text:?}: expected a number such as 1, -2.5e3, +Inf or NaN"),
-            )
-        })?;
-        c.skip_blanks();
+        let value = number(text)
+            // Go's ParseFloat refuses what overflows (1e400) instead of making it infinite.
+            .filter(|v| v.as_f64().is_finite() || super::lexer::is_infinity_or_nan(text))
+            .ok_or_else(|| {
+                c.error_at(
+                    at,
+                    format!(
+                        "invalid value {text:?}: expected a number such as 1, -2.5e3, +Inf or NaN"
+                    ),
+                )
+            })?;
         let mut timestamp = None;
         if !c.at_end() {
+            // Blanks after the value must be followed by a timestamp (Go: "expected integer as
+            // timestamp").
+            c.skip_blanks();
             let at = c.pos;
             let text = c.token(Strictness::Prometheus);
             let ms: i64 = text.parse().map_err(|_| {
@@ -207,7 +241,6 @@ impl<'a> TextParser<'a> {
             #[allow(clippy::cast_precision_loss)] // timestamps are far below 2^53 ms
             let seconds = ms as f64 / 1000.0;
             timestamp = Some(seconds);
-            c.skip_blanks();
             if !c.at_end() {
                 return Err(c.error(format!("unexpected {} after the timestamp", c.found())));
             }
@@ -228,6 +261,7 @@ impl<'a> TextParser<'a> {
         if let Some(current) = self.current.as_mut() {
             check_sample(current, &sample, &c)?;
             current.samples.push(sample);
+            self.sampled.insert(current.written);
         }
         Ok(finished)
     }
@@ -286,6 +320,13 @@ impl<'a> LineParser<'a> for TextParser<'a> {
     }
 
     fn end(&mut self) -> Option<Result<Family<'a>, ParseError>> {
+        if self.unterminated {
+            return Some(Err(ParseError::new(
+                self.lines.lines_read().max(1),
+                1,
+                "the last line has no newline: the 0.0.4 format ends every line with one",
+            )));
+        }
         self.current.take().map(|b| Ok(b.finish()))
     }
 }

@@ -54,7 +54,17 @@ fn prometheus_text_errors_name_the_place() {
     let cases: &[(&str, usize, usize, &str)] = &[
         ("a{b=\"c\\q\"} 1\n", 1, 7, "invalid escape"),
         ("a 1 1.5\n", 1, 5, "whole milliseconds"),
-        ("a{b=\"c\"}\n", 1, 9, "blank before the value"),
+        ("a{b=\"c\"}\n", 1, 9, "invalid value \"\""),
+        ("a\n", 1, 2, "blank before the value"),
+        // What Go's parser (promtool) rejects too.
+        ("a 1 \n", 1, 5, "invalid timestamp \"\""),
+        ("a 1 1000 \n", 1, 9, "after the timestamp"),
+        ("a 1\nb 1\n# TYPE a gauge\n", 3, 1, "TYPE after its samples"),
+        ("a 1", 1, 1, "no newline"),
+        ("a{__name__=\"x\"} 1\n", 1, 1, "reserved"),
+        ("# TYPE a gauge \n", 1, 15, "the line ends with the type"),
+        ("a 1e400\n", 1, 3, "invalid value \"1e400\""),
+        ("# TYPE a info\n", 1, 10, "OpenMetrics without its final"),
         ("# TYPE a gauge\na 1\n# TYPE a gauge\n", 3, 1, "second TYPE"),
         ("# HELP a x\n# HELP a y\n", 2, 1, "second HELP"),
         ("# TYPE a flux\n", 1, 10, "unknown type \"flux\""),
@@ -64,7 +74,7 @@ fn prometheus_text_errors_name_the_place() {
             1,
             "numeric \"le\"",
         ),
-        ("a 1 2 3\n", 1, 7, "after the timestamp"),
+        ("a 1 2 3\n", 1, 6, "after the timestamp"),
         ("a{b=\"c\",b=\"d\"} 1\n", 1, 9, "appears twice"),
     ];
     for (input, line, column, fragment) in cases {
@@ -76,6 +86,14 @@ fn prometheus_text_errors_name_the_place() {
         );
         assert!(err.message().contains(fragment), "{input:?}: {err}");
     }
+}
+
+#[test]
+fn prometheus_text_takes_what_go_takes() {
+    // No blank between `}` and the value, blanks and a trailing comma inside the braces.
+    let parsed = parse("a{b=\"1\" , }0\n", Syntax::PrometheusText).unwrap();
+    assert_eq!(parsed[0].samples[0].value, Number::U64(0));
+    assert_eq!(parsed[0].samples[0].label("b"), Some("1"));
 }
 
 #[test]
@@ -96,6 +114,26 @@ fn openmetrics_errors_name_the_place() {
             3,
             1,
             "after its samples",
+        ),
+        (
+            "# TYPE a counter\na 1\n# EOF\n",
+            2,
+            1,
+            "named a_total or a_created",
+        ),
+        (
+            "# TYPE a_total counter\na_total 1\n# EOF\n",
+            2,
+            1,
+            "named without _total",
+        ),
+        ("a{__x=\"1\"} 1\n# EOF\n", 1, 3, "reserves"),
+        (
+            "# TYPE a histogram\na_bucket{le=\"+Inf\"} 9007199254740993\n\
+             a_count 9007199254740992\na_sum 1\n# EOF\n",
+            4,
+            1,
+            "differs from the +Inf bucket",
         ),
     ];
     for (input, line, column, fragment) in cases {
