@@ -1,0 +1,3 @@
+//! # vitals-textfile
+//!
+//! node_exporter textfile writer for vitals: atomic, periodic.
