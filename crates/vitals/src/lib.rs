@@ -24,6 +24,12 @@
 //! | --- | --- | --- |
 //! | `vitals-core` | the crate root, [`collect`], [`self_metrics`], [`name`] | always |
 //! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Format`] | always |
+//! | `vitals-http` | `http` (`vitals::http::serve`, `metrics_router`, `RequestMetricsLayer`) | `http` |
+//! | `vitals-textfile` | `textfile` (`TextfileWriter`) | `textfile` |
+//! | `vitals-push` | `push` (`Pusher`) | `push`, `push-async` |
+//! | `vitals-process` | `process` (`register`, `ProcessCollector`) | `process` |
+//!
+//! `full` turns every feature on.
 
 // Items, not a glob: a glob would also bring modules such as `metrics` into a user's
 // `use vitals::*`, shadowing crates of the same name.
@@ -48,6 +54,22 @@ pub use vitals_core::name;
 pub use vitals_expfmt as expfmt;
 
 pub use vitals_expfmt::{encode, encode_to_string, Format};
+
+/// HTTP exposition: the `/metrics` service, the request-metrics layer, a standalone server.
+#[cfg(feature = "http")]
+pub use vitals_http as http;
+
+/// The node_exporter textfile writer.
+#[cfg(feature = "textfile")]
+pub use vitals_textfile as textfile;
+
+/// The Pushgateway client.
+#[cfg(feature = "push")]
+pub use vitals_push as push;
+
+/// The `process_*` collector.
+#[cfg(feature = "process")]
+pub use vitals_process as process;
 
 /// The README's examples, compiled and run as doctests so that the README cannot rot.
 #[doc = include_str!("../../../README.md")]

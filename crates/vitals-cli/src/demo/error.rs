@@ -16,6 +16,12 @@ pub(crate) enum Error {
     /// Registering the demo's metrics failed: a bug in the demo or the library, never the
     /// user's doing.
     Metrics(vitals::Error),
+    /// The HTTP endpoint's configuration was refused (a bug in the demo).
+    Http(vitals::http::ConfigError),
+    /// The `--textfile` directory or file cannot be used.
+    Textfile(vitals::textfile::BuildError),
+    /// The first write to the `--textfile` directory failed.
+    TextfileWrite(vitals::textfile::WriteError),
     /// An operating-system failure outside the user's control.
     Io {
         /// What the demo was doing.
@@ -28,7 +34,10 @@ pub(crate) enum Error {
 impl Error {
     /// Whether the user can fix this by changing the arguments.
     pub(crate) fn is_usage(&self) -> bool {
-        matches!(self, Self::Listen { .. })
+        matches!(
+            self,
+            Self::Listen { .. } | Self::Textfile(_) | Self::TextfileWrite(_)
+        )
     }
 }
 
@@ -48,6 +57,9 @@ impl fmt::Display for Error {
                 }
             }
             Self::Metrics(err) => write!(f, "cannot register the demo's metrics: {err}"),
+            Self::Http(err) => write!(f, "cannot set up the metrics endpoint: {err}"),
+            Self::Textfile(err) => write!(f, "cannot write a textfile: {err}"),
+            Self::TextfileWrite(err) => write!(f, "cannot write the textfile: {err}"),
             Self::Io { context, source } => write!(f, "{context}: {source}"),
         }
     }

@@ -1,48 +1,69 @@
-//! The demo's HTTP routes: `/metrics` in the format the scraper asks for, `/` an index.
+//! The demo's HTTP side: the metrics routes from `vitals::http` (`/metrics` negotiated, gzip,
+//! `/metrics/json`, `/health`), and a small API (`/api/...`) measured by the request-metrics
+//! layer, which the traffic task calls the way a client would.
 
-use axum::extract::State;
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use axum::Router;
-use vitals::{Format, Registry};
+use vitals::http::{metrics_router, MetricsConfig, RequestMetricsConfig};
+use vitals::Registry;
+
+use super::Error;
 
 /// The index served at `/`.
 const INDEX: &str = "\
 vitals demo: a simulated job-processing service.
 
-GET /metrics   the metrics: Prometheus text 0.0.4, or OpenMetrics 1.0.0 when the Accept
-               header asks for application/openmetrics-text
+GET  /metrics            the metrics: Prometheus text 0.0.4, OpenMetrics 1.0.0 or JSON, by the
+                         Accept header (gzip when Accept-Encoding asks)
+GET  /metrics/json       the metrics as JSON
+GET  /health             {\"status\":\"ok\"}
+POST /api/alerts         the demo's API, measured as http_requests_total and friends by route
+GET  /api/incidents/{id}
 ";
 
-/// The router: `/metrics`, `/`, and 404 for anything else.
-pub(crate) fn router(registry: Registry) -> Router {
-    Router::new()
-        .route("/metrics", get(metrics))
+/// The whole app: index, API (measured), metrics routes, and a 404 for anything else.
+pub(crate) fn router(registry: &Registry) -> Result<Router, Error> {
+    let metrics = metrics_router(registry.clone(), MetricsConfig::new()).map_err(Error::Http)?;
+    // `Router::layer` on the API router: every API request is seen, labelled by its route
+    // template (`/api/incidents/{id}`, never the raw path).
+    let layer = RequestMetricsConfig::new()
+        .build(registry)
+        .map_err(Error::Metrics)?;
+    let api = Router::new()
+        .route("/api/alerts", post(accept_alert))
+        .route("/api/incidents/{id}", get(incident))
+        .layer(layer);
+    Ok(Router::new()
         .route("/", get(index))
-        .fallback(not_found)
-        .with_state(registry)
-}
-
-/// Encodes the registry afresh for each scrape: walking it is cheap, and the values are
-/// always current.
-async fn metrics(State(registry): State<Registry>, headers: HeaderMap) -> impl IntoResponse {
-    // Several Accept headers mean the same as one with their values joined by commas.
-    let accept: Vec<&str> = headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let accept = (!accept.is_empty()).then(|| accept.join(","));
-    let format = Format::negotiate(accept.as_deref());
-    let mut body = Vec::with_capacity(16 * 1024);
-    vitals::encode(&registry, format, &mut body);
-    ([(CONTENT_TYPE, format.content_type())], body)
+        .merge(api)
+        .merge(metrics)
+        .fallback(not_found))
 }
 
 async fn index() -> &'static str {
     INDEX
+}
+
+async fn accept_alert(body: String) -> (StatusCode, &'static str) {
+    if body.is_empty() {
+        (StatusCode::BAD_REQUEST, "an alert needs a body\n")
+    } else {
+        (StatusCode::ACCEPTED, "accepted\n")
+    }
+}
+
+async fn incident(Path(id): Path<u32>) -> (StatusCode, String) {
+    // Every tenth incident is unknown, so the status label has some variety.
+    if id % 10 == 0 {
+        (StatusCode::NOT_FOUND, format!("no incident {id}\n"))
+    } else {
+        (
+            StatusCode::OK,
+            format!("{{\"id\":{id},\"state\":\"open\"}}\n"),
+        )
+    }
 }
 
 async fn not_found() -> (StatusCode, &'static str) {

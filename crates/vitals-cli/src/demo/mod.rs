@@ -29,6 +29,11 @@ pub(crate) struct DemoArgs {
     /// The address to serve on, as HOST:PORT; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     pub(crate) listen: String,
+
+    /// Also write the metrics to DIR/vitals_demo.prom every 5 seconds, for node_exporter's
+    /// textfile collector (`--collector.textfile.directory=DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) textfile: Option<std::path::PathBuf>,
 }
 
 /// Runs the demo until Ctrl-C or SIGTERM.
@@ -52,6 +57,21 @@ async fn serve(args: &DemoArgs) -> Result<(), Error> {
         .map_err(Error::Metrics)?;
     let metrics = Arc::new(metrics::DemoMetrics::register(&registry).map_err(Error::Metrics)?);
     registry.register_self_metrics();
+    vitals::process::register(&registry);
+    let app = http::router(&registry)?;
+    let textfile = match &args.textfile {
+        Some(dir) => {
+            let writer = vitals::textfile::TextfileWriter::builder(dir, "vitals_demo.prom")
+                .with_registry(&registry)
+                .with_interval(std::time::Duration::from_secs(5))
+                .build()
+                .map_err(Error::Textfile)?;
+            // Write once now, so that a bad directory is reported before serving starts.
+            writer.write_now().map_err(Error::TextfileWrite)?;
+            Some((writer.path().to_path_buf(), writer.start()))
+        }
+        None => None,
+    };
 
     // Bind before announcing anything, so that the printed address is the real one (port 0
     // included) and a caller that reads it can connect at once.
@@ -73,20 +93,32 @@ async fn serve(args: &DemoArgs) -> Result<(), Error> {
     })?;
 
     let (stop_traffic, stop_rx) = watch::channel(());
-    let traffic = traffic::spawn(metrics, stop_rx);
+    let traffic = traffic::spawn(metrics, app.clone(), stop_rx);
 
     say(&format!(
         "vitals demo: serving metrics at http://{addr}/metrics\n  try: curl -H 'Accept: application/openmetrics-text' http://{addr}/metrics"
     ));
 
-    let served = axum::serve(listener, http::router(registry))
-        .with_graceful_shutdown(async move { signals.recv().await })
-        .await;
+    if let Some((path, _)) = &textfile {
+        say(&format!("  textfile: {} (every 5 s)", path.display()));
+    }
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { signals.recv().await })
+    .await;
 
     // Stop the traffic whether or not serving ended well, so that no job is cut off mid-way.
     drop(stop_traffic);
     if let Err(err) = traffic.await {
         eprintln!("vitals demo: the traffic task ended abnormally: {err}");
+    }
+    if let Some((_, handle)) = textfile {
+        // The final write keeps the file current; a failure here is worth a line, not an error.
+        if let Err(err) = handle.stop() {
+            eprintln!("vitals demo: the last textfile write failed: {err}");
+        }
     }
     served.map_err(|source| Error::Io {
         context: "serving HTTP failed",

@@ -1,12 +1,18 @@
 //! Simulated traffic: every tick, alerts, enrichment requests and notifications arrive in
-//! their queues and a bounded pool of workers takes them on, so that every instrument moves.
+//! their queues and a bounded pool of workers takes them on, so that every instrument moves;
+//! and a few requests go through the demo's own API routes, so that the request-metrics layer
+//! measures them as it would a real client's.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::Request;
+use axum::Router;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::MissedTickBehavior;
+use tower::ServiceExt as _;
 use vitals::Observe;
 
 use super::metrics::DemoMetrics;
@@ -32,9 +38,42 @@ const MODELS: [(&str, f64); 2] = [
 
 /// Creates every series the traffic will touch, then spawns the task that drives the
 /// instruments until `stop`'s sender is dropped.
-pub(crate) fn spawn(metrics: Arc<DemoMetrics>, stop: watch::Receiver<()>) -> JoinHandle<()> {
+pub(crate) fn spawn(
+    metrics: Arc<DemoMetrics>,
+    app: Router,
+    stop: watch::Receiver<()>,
+) -> JoinHandle<()> {
     prime(&metrics);
-    tokio::spawn(run(metrics, stop))
+    tokio::spawn(run(metrics, app, stop))
+}
+
+/// Sends one request through the app (no socket: `oneshot` calls the router directly, layer
+/// included) and reads the whole body, so the layer records the request as complete.
+async fn call(app: &Router, request: Request<Body>) {
+    // A Router's error type is Infallible: the call always yields a response.
+    let Ok(response) = app.clone().oneshot(request).await;
+    let _ = axum::body::to_bytes(response.into_body(), 64 * 1024).await;
+}
+
+/// A few API calls: alerts posted (one in eight without a body, a 400), incidents fetched by
+/// id (one in ten unknown, a 404), all under two route templates whatever the ids.
+async fn api_calls(app: &Router, rng: &mut XorShift) {
+    for _ in 0..rng.below(3) {
+        let body = if rng.below(8) == 0 {
+            ""
+        } else {
+            "cpu high on db-1"
+        };
+        if let Ok(request) = Request::post("/api/alerts").body(Body::from(body)) {
+            call(app, request).await;
+        }
+    }
+    for _ in 0..rng.below(3) {
+        let uri = format!("/api/incidents/{}", 1 + rng.below(500));
+        if let Ok(request) = Request::get(uri).body(Body::empty()) {
+            call(app, request).await;
+        }
+    }
 }
 
 /// Creates each known label combination at zero, before the first scrape: a series that
@@ -57,7 +96,7 @@ fn prime(metrics: &DemoMetrics) {
 
 /// Runs the simulation until `stop`'s sender is dropped, then drains the jobs in flight (the
 /// worker state says `draining` meanwhile).
-async fn run(metrics: Arc<DemoMetrics>, mut stop: watch::Receiver<()>) {
+async fn run(metrics: Arc<DemoMetrics>, app: Router, mut stop: watch::Receiver<()>) {
     let mut rng = XorShift::from_clock();
     let mut depths = [0usize; QUEUES.len()];
     let mut backlog = 50.0f64;
@@ -92,6 +131,7 @@ async fn run(metrics: Arc<DemoMetrics>, mut stop: watch::Receiver<()>) {
         backlog = (backlog + 20.0 * rng.unit() - 10.0).max(0.0);
         metrics.upstream_backlog.set(backlog.round());
         metrics.last_run.set_to_current_time();
+        api_calls(&app, &mut rng).await;
     }
 
     metrics.worker_state.set_only("draining");

@@ -30,8 +30,14 @@ struct Demo {
 
 impl Demo {
     fn start() -> Demo {
+        Demo::start_with(&[])
+    }
+
+    /// Starts the demo with extra arguments after `--listen 127.0.0.1:0`.
+    fn start_with(extra: &[&str]) -> Demo {
         let mut child = Command::new(BIN)
             .args(["demo", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -477,4 +483,82 @@ fn port_in_use_exits_with_2() {
     assert_eq!(code, Some(2), "stderr: {stderr}");
     assert!(stderr.contains(&addr), "stderr: {stderr}");
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+}
+
+#[test]
+fn health_json_request_and_process_metrics() {
+    let demo = Demo::start();
+    let health = demo.get("/health", None);
+    assert_eq!(health.status, 200);
+    assert!(health.body.contains("\"status\":\"ok\""), "{}", health.body);
+
+    let json = demo.get("/metrics/json", None);
+    assert_eq!(json.header("content-type"), Some("application/json"));
+    let doc: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    assert_eq!(doc["version"], 1);
+
+    // The traffic task calls the demo's own API; the layer labels by route template.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = demo.get("/metrics", None).body;
+        let templated = text.contains("route=\"/api/incidents/{id}\"")
+            && text.contains("route=\"/api/alerts\"");
+        if templated {
+            assert!(
+                !text
+                    .lines()
+                    .any(|l| l.contains("route=\"/api/incidents/") && !l.contains("{id}")),
+                "a raw path leaked into a route label"
+            );
+            assert!(text.contains("# TYPE demo_http_request_duration_seconds histogram"));
+            assert!(
+                text.contains("# TYPE process_cpu_seconds_total counter"),
+                "process metrics"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no API request was measured within 10 s:\n{text}"
+        );
+        thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn textfile_is_written_for_node_exporter() {
+    let dir = std::env::temp_dir().join(format!("vitals-demo-textfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = Demo::start_with(&["--textfile", dir.to_str().unwrap()]);
+    let file = dir.join("vitals_demo.prom");
+    let text = std::fs::read_to_string(&file).expect("the demo writes the textfile before serving");
+    assert!(
+        text.contains("# TYPE demo_jobs_processed_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("vitals_demo_last_metrics_write_timestamp_seconds"),
+        "{text}"
+    );
+    assert!(!text.contains("# EOF"), "node_exporter reads 0.0.4 only");
+    drop(demo);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unwritable_textfile_directory_is_a_usage_error() {
+    let output = Command::new(BIN)
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--textfile",
+            "/nonexistent/vitals/dir",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the demo");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/vitals/dir"), "{stderr}");
 }
