@@ -463,48 +463,119 @@ fn background_server_stops() {
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
 
+/// A bounded load test on loopback: 4 scrapers × 150 scrapes, rotating through every format
+/// and encoding, while two writers increment a counter, observe a histogram into series that
+/// are still being created, and move a gauge. Every response must parse with the strict
+/// parser of its format (or as JSON), and the counter must never go backwards.
 #[test]
-fn concurrent_scrapes_while_updating() {
+fn concurrent_scrapes_under_load_are_always_valid() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use vitals_expfmt::parse::{parse, Syntax};
+
+    const SCRAPERS: usize = 4;
+    const SCRAPES: usize = 150;
+
     let (server, registry) = start(MetricsConfig::new());
     let addr = server.local_addr();
     let counter = registry
         .counter("busy", "Updated during scrapes.")
         .register()
         .unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                counter.inc();
-            }
-        })
-    };
-    let scrapers: Vec<_> = (0..8)
-        .map(|i| {
+    let latency = registry
+        .histogram("busy_seconds", "Observed during scrapes.")
+        .register_family(&["shard"])
+        .unwrap();
+    let level = registry
+        .float_gauge("busy_level", "Set during scrapes.")
+        .register()
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = [
+        {
+            let stop = stop.clone();
             std::thread::spawn(move || {
-                for _ in 0..25 {
-                    let (accept, encoding) = if i % 2 == 0 {
-                        ("application/openmetrics-text", "gzip")
-                    } else {
-                        ("text/plain", "identity")
-                    };
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    counter.inc();
+                    // New series keep appearing while scrapes walk the family.
+                    let shard = (i % 200).to_string();
+                    latency
+                        .with_labels(&[&shard])
+                        .observe((i % 97) as f64 / 10.0);
+                    i += 1;
+                }
+            })
+        },
+        {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0.0;
+                while !stop.load(Ordering::Relaxed) {
+                    x += 0.5;
+                    level.set(x);
+                }
+            })
+        },
+    ];
+    let formats: [(&str, &str, Option<Syntax>); 5] = [
+        (
+            "application/openmetrics-text",
+            "gzip",
+            Some(Syntax::OpenMetrics),
+        ),
+        (
+            "application/openmetrics-text",
+            "identity",
+            Some(Syntax::OpenMetrics),
+        ),
+        ("text/plain", "identity", Some(Syntax::PrometheusText)),
+        ("text/plain", "gzip", Some(Syntax::PrometheusText)),
+        ("application/json", "identity", None),
+    ];
+    let scrapers: Vec<_> = (0..SCRAPERS)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut last_total = 0u64;
+                for n in 0..SCRAPES {
+                    let (accept, encoding, syntax) = formats[(t + n) % formats.len()];
                     let reply = get(
                         addr,
                         "/metrics",
                         &[("Accept", accept), ("Accept-Encoding", encoding)],
                     );
-                    assert_eq!(reply.status, 200);
+                    assert_eq!(reply.status, 200, "scrape {n} of scraper {t}");
                     let body = if encoding == "gzip" {
                         gunzip(&reply.body)
                     } else {
                         reply.body
                     };
-                    let text = String::from_utf8(body).unwrap();
-                    assert!(text.contains("busy_total "), "{text}");
-                    if i % 2 == 0 {
-                        assert!(text.ends_with("# EOF\n"));
-                    }
+                    let text = String::from_utf8(body).expect("UTF-8");
+                    let total = match syntax {
+                        Some(syntax) => {
+                            let families = parse(&text, syntax).unwrap_or_else(|e| {
+                                panic!("scrape {n} ({accept}, {encoding}) is invalid: {e}")
+                            });
+                            let busy = families.iter().find(|f| f.name == "busy").unwrap();
+                            busy.samples[0].value.as_f64() as u64
+                        }
+                        None => {
+                            let doc: serde_json::Value =
+                                serde_json::from_str(&text).expect("valid JSON");
+                            doc["families"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .find(|f| f["name"] == "busy")
+                                .and_then(|f| f["series"][0]["value"].as_u64())
+                                .unwrap()
+                        }
+                    };
+                    assert!(
+                        total >= last_total,
+                        "the counter went back: {total} < {last_total}"
+                    );
+                    last_total = total;
                 }
             })
         })
@@ -512,7 +583,9 @@ fn concurrent_scrapes_while_updating() {
     for scraper in scrapers {
         scraper.join().unwrap();
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
     server.shutdown().unwrap();
 }
