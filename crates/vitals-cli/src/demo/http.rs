@@ -1,6 +1,6 @@
 //! The demo's HTTP side: the metrics routes from `vitals::http` (`/metrics` negotiated, gzip,
-//! `/metrics/json`, `/health`), and a small API (`/api/...`) measured by the request-metrics
-//! layer, which the traffic task calls the way a client would.
+//! `/metrics/json`, `/health`) and a small API (`/api/...`) that the traffic task calls the way
+//! a client would, all measured by the request-metrics layer.
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -26,20 +26,19 @@ GET  /api/incidents/{id}
 /// The whole app: index, API (measured), metrics routes, and a 404 for anything else.
 pub(crate) fn router(registry: &Registry) -> Result<Router, Error> {
     let metrics = metrics_router(registry.clone(), MetricsConfig::new()).map_err(Error::Http)?;
-    // `Router::layer` on the API router: every API request is seen, labelled by its route
-    // template (`/api/incidents/{id}`, never the raw path).
+    // `Router::layer` on the whole app: every request is seen, scrapes included, labelled by
+    // its route template (`/api/incidents/{id}`, never the raw path); what matches no route
+    // (the 404 fallback) shares the one value `unmatched`.
     let layer = RequestMetricsConfig::new()
         .build(registry)
         .map_err(Error::Metrics)?;
-    let api = Router::new()
-        .route("/api/alerts", post(accept_alert))
-        .route("/api/incidents/{id}", get(incident))
-        .layer(layer);
     Ok(Router::new()
         .route("/", get(index))
-        .merge(api)
+        .route("/api/alerts", post(accept_alert))
+        .route("/api/incidents/{id}", get(incident))
         .merge(metrics)
-        .fallback(not_found))
+        .fallback(not_found)
+        .layer(layer))
 }
 
 async fn index() -> &'static str {

@@ -492,6 +492,7 @@ fn health_json_request_and_process_metrics() {
     assert_eq!(health.status, 200);
     assert!(health.body.contains("\"status\":\"ok\""), "{}", health.body);
 
+    assert_eq!(demo.get("/no/such/page/42", None).status, 404);
     let json = demo.get("/metrics/json", None);
     assert_eq!(json.header("content-type"), Some("application/json"));
     let doc: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
@@ -511,6 +512,10 @@ fn health_json_request_and_process_metrics() {
                 "a raw path leaked into a route label"
             );
             assert!(text.contains("# TYPE demo_http_request_duration_seconds histogram"));
+            // Scrapes go through the layer too, and a 404 shares the one unmatched value.
+            assert!(text.contains("route=\"/metrics\""), "scrapes are measured");
+            assert!(text.contains("route=\"unmatched\""), "404s share one value");
+            assert!(!text.contains("/no/such/page"), "a raw 404 path leaked");
             assert!(
                 text.contains("# TYPE process_cpu_seconds_total counter"),
                 "process metrics"
