@@ -39,7 +39,8 @@ pub struct MetricsConfig {
     pub(crate) gzip: bool,
     pub(crate) auth: Option<Credentials>,
     pub(crate) allowed: Option<Vec<IpNetwork>>,
-    pub(crate) protect_health: bool,
+    /// `None`: protected exactly when credentials or an allow-list are configured.
+    pub(crate) protect_health: Option<bool>,
     pub(crate) health: Arc<dyn HealthCheck>,
 }
 
@@ -83,7 +84,7 @@ impl MetricsConfig {
             gzip: true,
             auth: None,
             allowed: None,
-            protect_health: false,
+            protect_health: None,
             health: Arc::new(Health::ok),
         }
     }
@@ -232,14 +233,16 @@ impl MetricsConfig {
         self
     }
 
-    /// Whether authentication and the allow-list apply to the health route too. Default
-    /// `false`: liveness probes seldom carry credentials, and the route shows no metrics.
+    /// Whether authentication and the allow-list apply to the health route too. Default: yes
+    /// when credentials or an allow-list are configured (a custom [`HealthCheck`] names the
+    /// dependencies it checks and whether they fail, which is not for everyone to read); pass
+    /// `false` to open it for liveness probes that carry no credentials.
     ///
     /// ```
     /// let config = vitals_http::MetricsConfig::new().with_protected_health(true);
     /// ```
     pub fn with_protected_health(mut self, protected: bool) -> Self {
-        self.protect_health = protected;
+        self.protect_health = Some(protected);
         self
     }
 
@@ -353,6 +356,25 @@ impl IpNetwork {
     /// # Ok::<(), vitals_http::ConfigError>(())
     /// ```
     pub fn new(addr: IpAddr, prefix: u8) -> Result<Self, ConfigError> {
+        // A network written in IPv4-mapped form (`::ffff:10.0.0.0/104`, as dual-stack logs show
+        // addresses) is that IPv4 network: clients are compared in IPv4 form too.
+        let (addr, prefix) = match addr {
+            IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() && prefix >= 96 => (
+                IpAddr::V4(
+                    v6.to_ipv4_mapped()
+                        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+                ),
+                prefix - 96,
+            ),
+            IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() && prefix != 128 => {
+                return Err(ConfigError::InvalidNetwork {
+                    input: format!("{addr}/{prefix}"),
+                    reason: "an IPv4-mapped network needs a prefix of at least 96; write the \
+                             IPv4 network instead",
+                })
+            }
+            _ => (addr, prefix),
+        };
         let max = if addr.is_ipv4() { 32 } else { 128 };
         if prefix > max {
             return Err(ConfigError::InvalidNetwork {
@@ -366,7 +388,9 @@ impl IpNetwork {
         })
     }
 
-    /// Whether `addr` is in this network.
+    /// Whether `addr` is in this network. IPv4 clients of a dual-stack socket
+    /// (`::ffff:a.b.c.d`) are compared as IPv4, so `::/0` covers IPv6 clients only; list
+    /// `0.0.0.0/0` as well to admit everyone.
     ///
     /// ```
     /// use vitals_http::IpNetwork;

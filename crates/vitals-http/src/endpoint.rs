@@ -72,7 +72,9 @@ pub fn metrics_router(registry: Registry, config: MetricsConfig) -> Result<Route
         openmetrics: config.openmetrics,
         gzip: config.gzip,
         guard: Guard::new(config.auth.as_ref(), config.allowed.as_deref()),
-        protect_health: config.protect_health,
+        protect_health: config
+            .protect_health
+            .unwrap_or(config.auth.is_some() || config.allowed.is_some()),
         health: config.health,
         size_hint: AtomicUsize::new(4096),
         pool: Mutex::new(Vec::new()),
@@ -214,6 +216,13 @@ fn refused(refusal: crate::auth::Refusal) -> Response {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    // Like every answer of the endpoint: a cache must neither keep nor share a refusal.
+    response
+        .headers_mut()
+        .insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

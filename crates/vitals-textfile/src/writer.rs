@@ -461,12 +461,20 @@ impl Inner {
     /// temporary file is removed (unless it was never ours) and the target is untouched.
     fn replace_file(&self, bytes: &[u8]) -> Result<(), WriteError> {
         let temp = &self.temp_path;
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(temp)
-            .map_err(|e| WriteError::io(WriteErrorKind::CreateTemp, temp, e))?;
+        // `create_new` (O_CREAT|O_EXCL) never opens what is already there, a symlink
+        // included: someone who can write to the directory cannot plant a link at the
+        // temporary name and have us overwrite its target. What is there (a leftover of a
+        // crashed process with our pid, or a plant) is unlinked — the link, never its target —
+        // and the creation tried once more; if something is there again, the write fails.
+        let create = || OpenOptions::new().write(true).create_new(true).open(temp);
+        let mut file = match create() {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let _ = fs::remove_file(temp);
+                create()
+            }
+            other => other,
+        }
+        .map_err(|e| WriteError::io(WriteErrorKind::CreateTemp, temp, e))?;
         // fsync before the rename: otherwise a crash can leave the renamed file empty on
         // file systems that reorder metadata and data (ext4 without auto_da_alloc, xfs).
         let written = file.write_all(bytes).and_then(|()| file.sync_all());

@@ -276,23 +276,46 @@ fn bearer_token() {
             assert_eq!(reply.status, 200, "{right}");
         }
     }
-    // Health stays open by default.
-    assert_eq!(get(addr, "/health", &[]).status, 200);
+    // With credentials configured, health is protected too unless opened explicitly: a
+    // custom health check names the dependencies that fail.
+    let refused = get(addr, "/health", &[]);
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("cache-control"), Some("no-store"));
+    assert_eq!(refused.header("vary"), Some("Accept, Accept-Encoding"));
+    let ok = get(addr, "/health", &[("Authorization", "Bearer s3cret-T0ken")]);
+    assert_eq!(ok.status, 200);
     server.shutdown().unwrap();
 
     let (server, _) = start(
         MetricsConfig::new()
             .with_bearer_token("tok")
-            .with_protected_health(true),
+            .with_protected_health(false),
     );
-    assert_eq!(get(server.local_addr(), "/health", &[]).status, 401);
-    let ok = get(
-        server.local_addr(),
-        "/health",
-        &[("Authorization", "Bearer tok")],
-    );
-    assert_eq!(ok.status, 200);
+    assert_eq!(get(server.local_addr(), "/health", &[]).status, 200);
+    assert_eq!(get(server.local_addr(), "/metrics", &[]).status, 401);
     server.shutdown().unwrap();
+}
+
+#[test]
+fn ipv4_mapped_networks_are_ipv4_networks() {
+    use vitals_http::IpNetwork;
+    let mapped: IpNetwork = "::ffff:127.0.0.1".parse().unwrap();
+    assert!(mapped.contains("127.0.0.1".parse().unwrap()));
+    assert!(mapped.contains("::ffff:127.0.0.1".parse().unwrap()));
+    let mapped_net: IpNetwork = "::ffff:10.0.0.0/104".parse().unwrap();
+    assert_eq!(mapped_net.to_string(), "10.0.0.0/8");
+    assert!(mapped_net.contains("10.1.2.3".parse().unwrap()));
+    assert!(!mapped_net.contains("11.1.2.3".parse().unwrap()));
+    assert!(
+        "::ffff:0:0/64".parse::<IpNetwork>().is_err(),
+        "a prefix under 96 is refused"
+    );
+    let v6: IpNetwork = "::/0".parse().unwrap();
+    assert!(v6.contains("2001:db8::1".parse().unwrap()));
+    assert!(
+        !v6.contains("::ffff:10.1.2.3".parse().unwrap()),
+        "IPv4 clients need 0.0.0.0/0"
+    );
 }
 
 #[test]

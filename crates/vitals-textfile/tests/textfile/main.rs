@@ -572,3 +572,31 @@ fn self_metrics_can_be_turned_off_and_exposed_elsewhere() {
     );
     assert_eq!(exposed, read(writer.path()));
 }
+
+/// Someone who can write to the directory plants a symlink at the temporary file's name: the
+/// writer unlinks it instead of writing through it, and the link's target is untouched.
+#[test]
+fn a_symlink_at_the_temporary_name_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    fs::write(&victim, "precious\n").unwrap();
+    let writer = TextfileWriter::builder(dir.path(), "svc.prom")
+        .with_registry(&service_registry())
+        .build()
+        .unwrap();
+    std::os::unix::fs::symlink(&victim, writer.temp_path()).unwrap();
+
+    writer.write_now().unwrap();
+
+    assert_eq!(
+        read(&victim),
+        "precious\n",
+        "the symlink's target was overwritten"
+    );
+    let text = read(writer.path());
+    parse(&text, Syntax::PrometheusText).expect("the real file was written");
+    assert!(
+        !writer.temp_path().exists(),
+        "no temporary file left behind"
+    );
+}
