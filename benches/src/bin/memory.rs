@@ -1,0 +1,118 @@
+//! Live heap bytes per series for 100,000 labeled counter series (three labels), in vitals and
+//! each peer, counted by dhat's global allocator. Run once, not under criterion:
+//! `cargo run --release -p vitals-bench --bin memory`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+const SERIES: usize = 100_000;
+const LABELS: [&str; 3] = ["method", "route", "status"];
+const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+const STATUSES: [&str; 5] = ["200", "201", "404", "500", "503"];
+
+/// The label values of series `i`: distinct for every `i` (the same scheme as `benches/scale.rs`).
+fn label_values(i: usize) -> [String; 3] {
+    [
+        METHODS[i % 4].to_owned(),
+        format!("/api/v1/route/{}", i / 20),
+        STATUSES[(i / 4) % 5].to_owned(),
+    ]
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Labels {
+    method: String,
+    route: String,
+    status: String,
+}
+
+fn live_bytes() -> usize {
+    dhat::HeapStats::get().curr_bytes
+}
+
+/// Live bytes per series held by what `build` returns, which is kept alive while measured.
+fn per_series<T>(build: impl FnOnce() -> T) -> f64 {
+    let before = live_bytes();
+    let kept = build();
+    let after = live_bytes();
+    drop(kept);
+    (after.saturating_sub(before)) as f64 / SERIES as f64
+}
+
+fn main() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+
+    let vitals = per_series(|| {
+        let registry = vitals::Registry::new();
+        let family = registry
+            .counter("requests", "R.")
+            .register_family(&LABELS)
+            .expect("valid family");
+        for i in 0..SERIES {
+            let [m, r, s] = label_values(i);
+            family.with_labels(&[&m, &r, &s]).inc();
+        }
+        drop(family);
+        registry
+    });
+
+    let prometheus = per_series(|| {
+        let registry = prometheus::Registry::new();
+        let vec = prometheus::IntCounterVec::new(prometheus::Opts::new("requests", "R."), &LABELS)
+            .expect("valid vec");
+        registry
+            .register(Box::new(vec.clone()))
+            .expect("registered");
+        for i in 0..SERIES {
+            let [m, r, s] = label_values(i);
+            vec.with_label_values(&[&m, &r, &s]).inc();
+        }
+        drop(vec);
+        registry
+    });
+
+    let client = per_series(|| {
+        let mut registry = prometheus_client::registry::Registry::default();
+        let family = prometheus_client::metrics::family::Family::<
+            Labels,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        registry.register("requests", "R.", family.clone());
+        for i in 0..SERIES {
+            let [method, route, status] = label_values(i);
+            family
+                .get_or_create(&Labels {
+                    method,
+                    route,
+                    status,
+                })
+                .inc();
+        }
+        drop(family);
+        registry
+    });
+
+    let metrics = per_series(|| {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            for i in 0..SERIES {
+                let [m, r, s] = label_values(i);
+                metrics::counter!("requests", "method" => m, "route" => r, "status" => s)
+                    .increment(1);
+            }
+        });
+        recorder
+    });
+
+    println!("live heap bytes per series, {SERIES} labeled counter series (3 labels):");
+    for (name, bytes) in [
+        ("vitals", vitals),
+        ("prometheus", prometheus),
+        ("prometheus-client", client),
+        ("metrics", metrics),
+    ] {
+        println!("{name:>18}: {bytes:8.1}");
+    }
+}
