@@ -75,6 +75,15 @@ fn contention(c: &mut Criterion) {
         b.iter_custom(|iters| two_threads(iters, |_| black_box(&counter).inc()));
     });
 
+    // The striped counter, made for exactly this case.
+    let sharded = registry
+        .sharded_counter("requests_sharded", "R.")
+        .register()
+        .unwrap();
+    group.bench_function(BenchmarkId::new("shared", "vitals-sharded"), |b| {
+        b.iter_custom(|iters| two_threads(iters, |_| black_box(&sharded).inc()));
+    });
+
     let tikv = prometheus::IntCounter::new("requests", "R.").unwrap();
     group.bench_function(BenchmarkId::new("shared", "prometheus"), |b| {
         b.iter_custom(|iters| two_threads(iters, |_| black_box(&tikv).inc()));

@@ -25,7 +25,7 @@
 //!
 //! | module | what is in it |
 //! | --- | --- |
-//! | [`metrics`] | [`Counter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`], [`Summary`], [`Info`], [`StateSet`], [`Unknown`] |
+//! | [`metrics`] | [`Counter`], [`ShardedCounter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`], [`Summary`], [`Info`], [`StateSet`], [`Unknown`] |
 //! | [`family`] | [`Family`]: one series per label-value list |
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
 //! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`] |
@@ -59,7 +59,7 @@ pub use family_owned::MetricFamily;
 pub use labels::LabelSet;
 pub use metrics::{
     exponential_buckets, linear_buckets, Counter, FloatCounter, FloatGauge, Gauge, Histogram,
-    HistogramOptions, Info, Metric, Observe, StateSet, StateSetOptions, Summary, SummaryOptions,
-    Timer, Unknown, DEFAULT_BUCKETS,
+    HistogramOptions, Info, Metric, Observe, ShardedCounter, StateSet, StateSetOptions, Summary,
+    SummaryOptions, Timer, Unknown, DEFAULT_BUCKETS,
 };
 pub use registry::{default_registry, MetricBuilder, Registry, RegistryBuilder};

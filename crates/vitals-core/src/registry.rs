@@ -10,8 +10,8 @@ use crate::family::{Collect, DynamicLabels, Family, FamilyCore};
 use crate::family_owned::{check_state_set_name, check_unit, strip_type_suffix, MetricFamily};
 use crate::labels::{push_label, LabelSet};
 use crate::metrics::{
-    Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramOptions, Info, Metric, StateSet,
-    StateSetOptions, Summary, SummaryOptions, Unknown,
+    Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramOptions, Info, Metric,
+    ShardedCounter, StateSet, StateSetOptions, Summary, SummaryOptions, Unknown,
 };
 use crate::name::{validate_label_names, validate_metric_name};
 use crate::self_metrics::{self, record, DropReason};
@@ -197,6 +197,12 @@ impl Registry {
     /// Starts registering an integer [`Counter`]. The name may end in `_total`; the family is
     /// named without it and the samples with it.
     pub fn counter(&self, name: &str, help: &str) -> MetricBuilder<'_, Counter> {
+        self.builder_for(name, help, Ok(()))
+    }
+
+    /// Starts registering a [`ShardedCounter`]: a counter exposed like any other, built for
+    /// one total that many threads increment at once.
+    pub fn sharded_counter(&self, name: &str, help: &str) -> MetricBuilder<'_, ShardedCounter> {
         self.builder_for(name, help, Ok(()))
     }
 

@@ -6,6 +6,7 @@ mod counter;
 mod gauge;
 mod histogram;
 mod info;
+mod sharded;
 mod stateset;
 mod summary;
 mod timer;
@@ -17,6 +18,7 @@ pub use histogram::{
     exponential_buckets, linear_buckets, Histogram, HistogramOptions, DEFAULT_BUCKETS,
 };
 pub use info::Info;
+pub use sharded::ShardedCounter;
 pub use stateset::{StateSet, StateSetOptions};
 pub use summary::{Summary, SummaryOptions};
 pub use timer::{Observe, Timer};

@@ -72,6 +72,8 @@ fn hot_path_and_encoding_allocations() {
 
     let r = Registry::new();
     let counter = r.counter("requests", "R.").register().unwrap();
+    let sharded = r.sharded_counter("sharded", "S.").register().unwrap();
+    sharded.inc(); // the thread's shard is assigned on first use
     let float = r.float_counter("cost", "C.").register().unwrap();
     let gauge = r.gauge("in_flight", "I.").register().unwrap();
     let histogram = r.histogram("latency_seconds", "L.").register().unwrap();
@@ -85,6 +87,7 @@ fn hot_path_and_encoding_allocations() {
         for i in 0..10_000u32 {
             counter.inc();
             counter.inc_by(2);
+            sharded.inc();
             float.inc_by(0.5);
             gauge.add(1);
             gauge.set(i64::from(i));

@@ -659,3 +659,31 @@ fn collected_counter_with_exemplar() {
          # EOF\n",
     );
 }
+
+#[test]
+fn sharded_counter_is_exposed_like_a_counter() {
+    let r = Registry::new();
+    let c = r
+        .sharded_counter("jobs_total", "Jobs, from every worker.")
+        .register()
+        .unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| c.inc_by(5));
+        }
+    });
+    assert_golden(
+        &r,
+        "# HELP jobs_total Jobs, from every worker.\n\
+         # TYPE jobs_total counter\n\
+         jobs_total 15\n",
+        &format!(
+            "# TYPE jobs counter\n\
+             # HELP jobs Jobs, from every worker.\n\
+             jobs_total 15\n\
+             jobs_created {}\n\
+             # EOF\n",
+            go(c.created())
+        ),
+    );
+}
