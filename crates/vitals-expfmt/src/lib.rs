@@ -39,6 +39,7 @@
 //! | [`lint`] | naming rules (promlint's and more) and a cardinality report over parsed families |
 //! | [`parse`] | parsers for OpenMetrics 1.0 and 0.0.4 into one model, streaming by family |
 
+mod bounds;
 mod escape;
 mod format;
 mod json;
@@ -60,6 +61,7 @@ pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
             let mut encoder = openmetrics::OpenMetricsEncoder {
                 out,
                 name: String::new(),
+                bounds: bounds::BoundCache::default(),
             };
             registry.visit(&mut encoder);
             encoder.out.extend_from_slice(b"# EOF\n");
@@ -74,6 +76,7 @@ pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
                 out,
                 name: String::new(),
                 family: String::new(),
+                bounds: bounds::BoundCache::default(),
             };
             registry.visit(&mut encoder);
         }

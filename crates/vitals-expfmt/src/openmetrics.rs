@@ -20,6 +20,7 @@ use std::io::Write as _;
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
 use vitals_core::{Descriptor, Exemplar, Number, SeriesValue, Visitor};
 
+use crate::bounds::BoundCache;
 use crate::escape;
 use crate::number::{write_canonical_float, write_go_float, write_i64, write_u64};
 use crate::text::{write_labels, Extra};
@@ -28,6 +29,8 @@ use crate::text::{write_labels, Extra};
 pub(crate) struct OpenMetricsEncoder<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     pub(crate) name: String,
+    /// The current histogram family's `le` values, formatted once for all its series.
+    pub(crate) bounds: BoundCache,
 }
 
 impl Visitor for OpenMetricsEncoder<'_> {
@@ -136,9 +139,15 @@ impl OpenMetricsEncoder<'_> {
     }
 
     fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+        let mut bounds = std::mem::take(&mut self.bounds);
+        bounds.prepare(h.bounds, write_canonical_float);
         let mut bucket = 0;
-        let count = h.for_each_cumulative(|bound, cumulative| {
-            self.sample("_bucket", labels, Some(Extra::Float("le", bound)));
+        let count = h.for_each_cumulative(|_, cumulative| {
+            self.sample(
+                "_bucket",
+                labels,
+                Some(Extra::Raw("le", bounds.get(bucket))),
+            );
             write_u64(self.out, cumulative);
             if let Some(exemplar) = h.exemplars.get(bucket) {
                 self.exemplar(&exemplar);
@@ -146,6 +155,7 @@ impl OpenMetricsEncoder<'_> {
             bucket += 1;
             self.out.push(b'\n');
         });
+        self.bounds = bounds;
         // OpenMetrics: `_sum` is counter-like (never negative or NaN) and absent when a bucket
         // bound is negative; `_count` appears only together with `_sum`. Once a negative value
         // was observed both stay out for good (the flag is sticky), so the series never flaps;

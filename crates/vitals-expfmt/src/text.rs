@@ -8,6 +8,7 @@
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
 use vitals_core::{Descriptor, MetricType, Number, SeriesValue, Visitor};
 
+use crate::bounds::BoundCache;
 use crate::escape;
 use crate::number::{write_go_float, write_i64, write_u64};
 
@@ -18,6 +19,8 @@ pub(crate) struct TextEncoder<'a> {
     /// across families so that encoding allocates only while it grows.
     pub(crate) name: String,
     pub(crate) family: String,
+    /// The current histogram family's `le` values, formatted once for all its series.
+    pub(crate) bounds: BoundCache,
 }
 
 impl Visitor for TextEncoder<'_> {
@@ -71,6 +74,8 @@ impl Visitor for TextEncoder<'_> {
 pub(crate) enum Extra<'a> {
     Float(&'a str, f64),
     Text(&'a str, &'a str),
+    /// A value already formatted (a cached `le`).
+    Raw(&'a str, &'a [u8]),
 }
 
 impl TextEncoder<'_> {
@@ -91,11 +96,20 @@ impl TextEncoder<'_> {
     }
 
     fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
-        let count = h.for_each_cumulative(|bound, cumulative| {
-            self.sample("_bucket", labels, Some(Extra::Float("le", bound)));
+        let mut bounds = std::mem::take(&mut self.bounds);
+        bounds.prepare(h.bounds, write_go_float);
+        let mut bucket = 0;
+        let count = h.for_each_cumulative(|_, cumulative| {
+            self.sample(
+                "_bucket",
+                labels,
+                Some(Extra::Raw("le", bounds.get(bucket))),
+            );
             write_u64(self.out, cumulative);
             self.out.push(b'\n');
+            bucket += 1;
         });
+        self.bounds = bounds;
         self.sample("_sum", labels, None);
         write_go_float(self.out, h.sum);
         self.out.push(b'\n');
@@ -147,13 +161,14 @@ pub(crate) fn write_labels(
             out.push(b',');
         }
         let name = match extra {
-            Extra::Float(name, _) | Extra::Text(name, _) => name,
+            Extra::Float(name, _) | Extra::Text(name, _) | Extra::Raw(name, _) => name,
         };
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"=\"");
         match extra {
             Extra::Float(_, v) => float(out, v),
             Extra::Text(_, v) => escape::label_value(out, v),
+            Extra::Raw(_, v) => out.extend_from_slice(v),
         }
         out.push(b'"');
     }

@@ -687,3 +687,46 @@ fn sharded_counter_is_exposed_like_a_counter() {
         ),
     );
 }
+
+/// The encoders format a family's `le` values once and reuse them while the bounds stay the
+/// same; a collected family may give each series its own bounds, and each must come out right.
+#[test]
+fn collected_histograms_with_different_bounds_per_series() {
+    let r = Registry::new();
+    r.register_collector(|out: &mut Vec<MetricFamily>| {
+        let mut h = MetricFamily::histogram("mixed", "Mixed.").unwrap();
+        h.add_histogram(
+            &[("s", "a")],
+            &[(1.0, 1), (2.0, 2), (f64::INFINITY, 2)],
+            2.0,
+        )
+        .unwrap();
+        h.add_histogram(&[("s", "b")], &[(5.0, 1), (f64::INFINITY, 1)], 5.0)
+            .unwrap();
+        h.add_histogram(
+            &[("s", "c")],
+            &[(1.0, 0), (2.0, 0), (f64::INFINITY, 0)],
+            0.0,
+        )
+        .unwrap();
+        out.push(h);
+    });
+    let text = encode_to_string(&r, Format::PrometheusText);
+    let buckets: Vec<&str> = text.lines().filter(|l| l.contains("_bucket")).collect();
+    assert_eq!(
+        buckets,
+        [
+            "mixed_bucket{s=\"a\",le=\"1\"} 1",
+            "mixed_bucket{s=\"a\",le=\"2\"} 2",
+            "mixed_bucket{s=\"a\",le=\"+Inf\"} 2",
+            "mixed_bucket{s=\"b\",le=\"5\"} 1",
+            "mixed_bucket{s=\"b\",le=\"+Inf\"} 1",
+            "mixed_bucket{s=\"c\",le=\"1\"} 0",
+            "mixed_bucket{s=\"c\",le=\"2\"} 0",
+            "mixed_bucket{s=\"c\",le=\"+Inf\"} 0",
+        ]
+    );
+    let om = encode_to_string(&r, Format::OpenMetrics);
+    assert!(om.contains("mixed_bucket{s=\"b\",le=\"5.0\"} 1\n"), "{om}");
+    assert!(om.contains("mixed_bucket{s=\"c\",le=\"2.0\"} 0\n"), "{om}");
+}
