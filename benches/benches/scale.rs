@@ -9,42 +9,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use prometheus::Encoder as _;
-use prometheus_client::encoding::EncodeLabelSet;
+use vitals_bench::{label_values, Labels, LABELS};
 
 /// 11 bounds, 12 buckets with `+Inf`.
 const BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-const LABELS: [&str; 3] = ["method", "route", "status"];
-const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
-const STATUSES: [&str; 5] = ["200", "201", "404", "500", "503"];
-
-/// The label values of series `i`: distinct for every `i`.
-fn label_values(i: usize) -> [String; 3] {
-    [
-        METHODS[i % 4].to_owned(),
-        format!("/api/v1/route/{}", i / 20),
-        STATUSES[(i / 4) % 5].to_owned(),
-    ]
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Labels {
-    method: String,
-    route: String,
-    status: String,
-}
-
-impl Labels {
-    fn new([method, route, status]: [String; 3]) -> Self {
-        Labels {
-            method,
-            route,
-            status,
-        }
-    }
-}
-
 /// Wall-clock time per operation of two threads running `op(thread_index)` `iters` times each:
 /// the elapsed time divided by the `2 * iters` operations.
 fn two_threads<R>(iters: u64, op: impl Fn(usize) -> R + Sync) -> Duration {
@@ -188,9 +158,7 @@ fn encode_counters(c: &mut Criterion, series: usize) {
     >::default();
     client_registry.register("requests", "R.", client.clone());
     for i in 0..series {
-        client
-            .get_or_create(&Labels::new(label_values(i)))
-            .inc_by(i as u64);
+        client.get_or_create(&Labels::of(i)).inc_by(i as u64);
     }
     let mut text = String::new();
     group.bench_function(BenchmarkId::new("prometheus-client", series), |b| {
@@ -271,9 +239,7 @@ fn encode_histograms(c: &mut Criterion, series: usize) {
     });
     client_registry.register("latency_seconds", "L.", client.clone());
     for i in 0..series {
-        client
-            .get_or_create(&Labels::new(label_values(i)))
-            .observe(observation(i));
+        client.get_or_create(&Labels::of(i)).observe(observation(i));
     }
     let mut text = String::new();
     group.bench_function(BenchmarkId::new("prometheus-client", series), |b| {

@@ -2,31 +2,12 @@
 //! each peer, counted by dhat's global allocator. Run once, not under criterion:
 //! `cargo run --release -p vitals-bench --bin memory`.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use vitals_bench::{label_values, Labels, LABELS};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
 const SERIES: usize = 100_000;
-const LABELS: [&str; 3] = ["method", "route", "status"];
-const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
-const STATUSES: [&str; 5] = ["200", "201", "404", "500", "503"];
-
-/// The label values of series `i`: distinct for every `i` (the same scheme as `benches/scale.rs`).
-fn label_values(i: usize) -> [String; 3] {
-    [
-        METHODS[i % 4].to_owned(),
-        format!("/api/v1/route/{}", i / 20),
-        STATUSES[(i / 4) % 5].to_owned(),
-    ]
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Labels {
-    method: String,
-    route: String,
-    status: String,
-}
 
 fn live_bytes() -> usize {
     dhat::HeapStats::get().curr_bytes
@@ -81,14 +62,7 @@ fn main() {
         >::default();
         registry.register("requests", "R.", family.clone());
         for i in 0..SERIES {
-            let [method, route, status] = label_values(i);
-            family
-                .get_or_create(&Labels {
-                    method,
-                    route,
-                    status,
-                })
-                .inc();
+            family.get_or_create(&Labels::of(i)).inc();
         }
         drop(family);
         registry
