@@ -281,13 +281,9 @@ pub(crate) fn number(text: &str) -> Option<Number> {
 
 /// A float by the OpenMetrics grammar (see [`number`]), including infinities and NaN.
 pub(crate) fn float(text: &str) -> Option<f64> {
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let special = ["inf", "infinity", "nan"]
-        .iter()
-        .any(|s| unsigned.eq_ignore_ascii_case(s));
-    if special {
+    if is_infinity_or_nan(text) {
         // A sign on NaN is not in the grammar.
-        if unsigned.eq_ignore_ascii_case("nan") && unsigned.len() != text.len() {
+        if text.len() > 3 && text[1..].eq_ignore_ascii_case("nan") {
             return None;
         }
         return text.parse().ok();
