@@ -388,7 +388,9 @@ impl MetricFamily {
                     counts: Counts::plain(counts),
                     sum: *sum,
                     created: None,
-                    negative_observed: *sum < 0.0 || bounds.first().is_some_and(|b| *b < 0.0),
+                    // A collector reports no history; the encoder's own checks on the
+                    // bounds and the sum decide what OpenMetrics can carry.
+                    negative_observed: false,
                     exemplars: Exemplars::none(),
                 }),
                 OwnedValue::Summary {
@@ -400,7 +402,7 @@ impl MetricFamily {
                     sum: *sum,
                     count: *count,
                     created: None,
-                    negative_observed: *sum < 0.0,
+                    negative_observed: false,
                 }),
                 OwnedValue::Info => SeriesValue::Info,
                 OwnedValue::StateSet { states, flags } => SeriesValue::StateSet(StateSetValue {
