@@ -7,11 +7,14 @@ use std::hash::{BuildHasher, Hasher};
 
 /// A typed set of label values for a [`Family`](crate::Family).
 ///
-/// The label names are fixed for the type; the values come from each instance. The derive macro
-/// (`#[derive(LabelSet)]`, coming) writes this impl; by hand it looks like this. Yield `&str`s
-/// that already exist (fields, `&'static str` from enums): a lookup of an existing series then
-/// allocates nothing. For integers, format into a stack buffer (the `itoa` crate) rather than
-/// calling `to_string()`.
+/// The label names are fixed for the type; the values come from each instance.
+/// `#[derive(LabelSet)]` (in `vitals`, feature `derive`) writes this impl from a struct whose
+/// fields are [`LabelValue`]s; by hand it looks like this. Yield `&str`s that already exist
+/// (fields, `&'static str` from enums): a lookup of an existing series then allocates nothing.
+///
+/// When every value comes from a small finite set (enums, `bool`), set
+/// [`CARDINALITY`](Self::CARDINALITY) and [`dense_index`](Self::dense_index): the family then
+/// keeps its series in an array indexed by `dense_index`, found without hashing.
 ///
 /// ```
 /// use vitals_core::{LabelSet, Registry};
@@ -45,6 +48,10 @@ use std::hash::{BuildHasher, Hasher};
 /// assert_eq!(requests.get(&Request { method: Method::Post, route: "/users" }).get(), 0);
 /// ```
 pub trait LabelSet {
+    /// How many distinct label sets the type can produce, when that number is finite and known
+    /// at compile time (every value an enum or `bool`); `None` otherwise. Default: `None`.
+    const CARDINALITY: Option<usize> = None;
+
     /// The label names, in the order [`visit_values`](Self::visit_values) yields the values.
     fn label_names() -> &'static [&'static str]
     where
@@ -52,6 +59,174 @@ pub trait LabelSet {
 
     /// Calls `visit` once per label value, in the order of [`label_names`](Self::label_names).
     fn visit_values(&self, visit: &mut dyn FnMut(&str));
+
+    /// This label set's position in `0..CARDINALITY`: distinct label sets must get distinct
+    /// positions. Only called when [`CARDINALITY`](Self::CARDINALITY) is `Some`. Default: 0.
+    fn dense_index(&self) -> usize {
+        0
+    }
+}
+
+/// One label's value in a typed [`LabelSet`]: strings, integers, `bool`, and enums with
+/// `#[derive(LabelValue)]`.
+///
+/// ```
+/// use vitals_core::labels::LabelValue;
+///
+/// #[derive(Clone, Copy)]
+/// enum Outcome { Ok, Error }
+///
+/// impl LabelValue for Outcome {
+///     const CARDINALITY: Option<usize> = Some(2);
+///     fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+///         visit(match self { Outcome::Ok => "ok", Outcome::Error => "error" });
+///     }
+///     fn index(&self) -> usize {
+///         *self as usize
+///     }
+/// }
+///
+/// let mut seen = String::new();
+/// Outcome::Error.visit_value(&mut |v| seen.push_str(v));
+/// 42_u16.visit_value(&mut |v| seen.push_str(v));
+/// assert_eq!(seen, "error42");
+/// assert_eq!(<bool as LabelValue>::CARDINALITY, Some(2));
+/// ```
+pub trait LabelValue {
+    /// How many distinct values the type has, when finite and known at compile time. Default:
+    /// `None`.
+    const CARDINALITY: Option<usize> = None;
+
+    /// Calls `visit` once with the value's label text. (A callback rather than a returned
+    /// `&str`, so that integers format into a stack buffer instead of allocating.)
+    fn visit_value(&self, visit: &mut dyn FnMut(&str));
+
+    /// The value's position in `0..CARDINALITY`; only called when
+    /// [`CARDINALITY`](Self::CARDINALITY) is `Some`. Default: 0.
+    fn index(&self) -> usize {
+        0
+    }
+}
+
+impl LabelValue for str {
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        visit(self);
+    }
+}
+
+impl LabelValue for String {
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        visit(self);
+    }
+}
+
+impl LabelValue for std::borrow::Cow<'_, str> {
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        visit(self);
+    }
+}
+
+impl<T: LabelValue + ?Sized> LabelValue for &T {
+    const CARDINALITY: Option<usize> = T::CARDINALITY;
+
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        (**self).visit_value(visit);
+    }
+
+    fn index(&self) -> usize {
+        (**self).index()
+    }
+}
+
+impl LabelValue for bool {
+    const CARDINALITY: Option<usize> = Some(2);
+
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        visit(if *self { "true" } else { "false" });
+    }
+
+    fn index(&self) -> usize {
+        usize::from(*self)
+    }
+}
+
+/// Integers format into a stack buffer: a lookup by an integer label allocates nothing.
+macro_rules! integer_label_values {
+    ($($t:ty),*) => {$(
+        impl LabelValue for $t {
+            fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+                let mut buffer = IntegerBuffer::default();
+                visit(buffer.format(i128::from(*self)));
+            }
+        }
+    )*};
+}
+
+integer_label_values!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+impl LabelValue for usize {
+    fn visit_value(&self, visit: &mut dyn FnMut(&str)) {
+        let mut buffer = IntegerBuffer::default();
+        // usize is at most 64 bits on every supported target.
+        visit(buffer.format(i128::try_from(*self).unwrap_or(i128::MAX)));
+    }
+}
+
+/// Room for any i128 in decimal with its sign.
+struct IntegerBuffer([u8; 40]);
+
+impl Default for IntegerBuffer {
+    fn default() -> Self {
+        Self([0; 40])
+    }
+}
+
+impl IntegerBuffer {
+    fn format(&mut self, value: i128) -> &str {
+        let mut magnitude = value.unsigned_abs();
+        let mut start = self.0.len();
+        loop {
+            start -= 1;
+            // The remainder is below 10, so the cast cannot truncate.
+            let digit = (magnitude % 10) as u8;
+            self.0[start] = b'0' + digit;
+            magnitude /= 10;
+            if magnitude == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            start -= 1;
+            self.0[start] = b'-';
+        }
+        std::str::from_utf8(&self.0[start..]).unwrap_or_default()
+    }
+}
+
+/// The number of combinations of several finite label values: the product of their
+/// cardinalities, or `None` if any is unknown or the product overflows. Used by
+/// `#[derive(LabelSet)]` to compute [`LabelSet::CARDINALITY`] at compile time.
+///
+/// ```
+/// use vitals_core::labels::cardinality_product;
+/// assert_eq!(cardinality_product(&[Some(3), Some(2)]), Some(6));
+/// assert_eq!(cardinality_product(&[Some(3), None]), None);
+/// assert_eq!(cardinality_product(&[]), Some(1));
+/// ```
+pub const fn cardinality_product(parts: &[Option<usize>]) -> Option<usize> {
+    let mut product = 1usize;
+    let mut i = 0;
+    while i < parts.len() {
+        match parts[i] {
+            Some(n) => match product.checked_mul(n) {
+                Some(p) => product = p,
+                None => return None,
+            },
+            None => return None,
+        }
+        i += 1;
+    }
+    Some(product)
 }
 
 /// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require.
@@ -151,6 +326,22 @@ pub(crate) fn hash_values<S: BuildHasher, V: Values + ?Sized>(
 mod tests {
     use super::*;
     use std::collections::hash_map::RandomState;
+
+    #[test]
+    fn integers_format_like_display() {
+        for value in [
+            0_i128,
+            7,
+            -7,
+            10,
+            1234567890,
+            i128::from(i64::MIN),
+            i128::from(u64::MAX),
+        ] {
+            let mut buffer = IntegerBuffer::default();
+            assert_eq!(buffer.format(value), value.to_string());
+        }
+    }
 
     #[test]
     fn escaping() {

@@ -28,7 +28,7 @@
 //! | [`metrics`] | [`Counter`], [`ShardedCounter`], [`FloatCounter`], [`Gauge`], [`FloatGauge`], [`Histogram`], [`Summary`], [`Info`], [`StateSet`], [`Unknown`] |
 //! | [`family`] | [`Family`]: one series per label-value list |
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
-//! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`] |
+//! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`], [`current_registry`] |
 //! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
 //! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], and the [`Collector`] trait |
 //! | [`name`] | name, label-name and unit validation |
@@ -49,6 +49,7 @@ pub mod labels;
 pub mod metrics;
 pub mod name;
 pub mod registry;
+mod scope;
 pub mod self_metrics;
 
 pub use collect::{Collector, Descriptor, MetricType, Number, SeriesValue, Visitor};
@@ -56,10 +57,11 @@ pub use error::{Error, ErrorKind, Result};
 pub use exemplar::Exemplar;
 pub use family::{DynamicLabels, Family};
 pub use family_owned::MetricFamily;
-pub use labels::LabelSet;
+pub use labels::{LabelSet, LabelValue};
 pub use metrics::{
     exponential_buckets, linear_buckets, Counter, FloatCounter, FloatGauge, Gauge, Histogram,
     HistogramOptions, Info, Metric, Observe, ShardedCounter, StateSet, StateSetOptions, Summary,
     SummaryOptions, Timer, Unknown, DEFAULT_BUCKETS,
 };
 pub use registry::{default_registry, MetricBuilder, Registry, RegistryBuilder};
+pub use scope::{current_registry, RegistryScope};
