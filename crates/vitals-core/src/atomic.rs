@@ -37,6 +37,24 @@ impl AtomicF64 {
     }
 }
 
+impl AtomicF64 {
+    /// Raises the value to `v` if `v` is larger (for mirroring a count kept elsewhere).
+    pub(crate) fn raise_to(&self, v: f64) {
+        let mut current = self.0.load(Ordering::Relaxed);
+        while f64::from_bits(current) < v {
+            match self.0.compare_exchange_weak(
+                current,
+                v.to_bits(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
 /// Seconds since the Unix epoch, as the `_created` samples and `set_to_current_time` need.
 pub(crate) fn unix_now() -> f64 {
     std::time::SystemTime::now()

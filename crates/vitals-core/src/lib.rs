@@ -29,6 +29,7 @@
 //! | [`family`] | [`Family`]: one series per label-value list |
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
 //! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`], [`current_registry`] |
+//! | [`dynamic`] | the dynamic manager: [`Registry::inc_counter`], [`Registry::set_gauge`], [`Registry::observe`] by name and label pairs |
 //! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
 //! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], and the [`Collector`] trait |
 //! | [`name`] | name, label-name and unit validation |
@@ -41,6 +42,7 @@
 
 mod atomic;
 pub mod collect;
+pub mod dynamic;
 mod error;
 pub mod exemplar;
 pub mod family;

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::collect::{Collector, Descriptor, MetricType, Visitor};
+use crate::dynamic::Dynamic;
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::{Collect, DynamicLabels, Family, FamilyCore};
 use crate::family_owned::{check_state_set_name, check_unit, strip_type_suffix, MetricFamily};
@@ -45,6 +46,8 @@ struct RegistryInner {
     /// The constant labels, rendered once: the prefix of every series' label text.
     const_text: String,
     state: RwLock<State>,
+    /// Families created by name on first use (see [`crate::dynamic`]).
+    dynamic: Dynamic,
 }
 
 #[derive(Default)]
@@ -151,6 +154,7 @@ impl RegistryBuilder {
                 const_label_names: names.iter().map(|n| (*n).to_owned()).collect(),
                 const_text,
                 state: RwLock::new(State::default()),
+                dynamic: Dynamic::default(),
             }),
         })
     }
@@ -165,6 +169,7 @@ impl Registry {
                 const_label_names: Vec::new(),
                 const_text: String::new(),
                 state: RwLock::new(State::default()),
+                dynamic: Dynamic::default(),
             }),
         }
     }
@@ -172,6 +177,10 @@ impl Registry {
     /// A [`RegistryBuilder`] for a namespace and constant labels.
     pub fn builder() -> RegistryBuilder {
         RegistryBuilder::new()
+    }
+
+    pub(crate) fn dynamic(&self) -> &Dynamic {
+        &self.inner.dynamic
     }
 
     /// The namespace prefix, if any.
@@ -550,6 +559,12 @@ impl MetricBuilder<'_, Histogram> {
     /// registration fail with [`ErrorKind::InvalidBuckets`].
     pub fn with_buckets(mut self, bounds: &[f64]) -> Self {
         self.options = HistogramOptions::new(bounds);
+        self
+    }
+
+    /// Bucket bounds already checked by [`HistogramOptions::new`].
+    pub fn with_bucket_options(mut self, options: HistogramOptions) -> Self {
+        self.options = Ok(options);
         self
     }
 }

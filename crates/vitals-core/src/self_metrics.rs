@@ -34,11 +34,15 @@ pub enum DropReason {
     /// [`Exemplar`](crate::Exemplar)). Only the exemplar is dropped: the increment or
     /// observation it came with is applied.
     InvalidExemplar,
+    /// A call of the dynamic manager ([`Registry::inc_counter`](crate::Registry::inc_counter)
+    /// and its siblings) that named an existing metric with other label names or another type,
+    /// or a new one with an invalid name; the caller got the error.
+    DynamicRejected,
 }
 
 impl DropReason {
     /// Every reason, in the order of [`DropReason::label`].
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         Self::InvalidIncrement,
         Self::NanObservation,
         Self::LabelCountMismatch,
@@ -46,6 +50,7 @@ impl DropReason {
         Self::CollectorClash,
         Self::CollectorLabelClash,
         Self::InvalidExemplar,
+        Self::DynamicRejected,
     ];
 
     /// The value of the `reason` label.
@@ -58,6 +63,7 @@ impl DropReason {
             Self::CollectorClash => "collector_clash",
             Self::CollectorLabelClash => "collector_label_clash",
             Self::InvalidExemplar => "invalid_exemplar",
+            Self::DynamicRejected => "dynamic_rejected",
         }
     }
 

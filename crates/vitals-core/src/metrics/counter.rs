@@ -235,6 +235,25 @@ impl FloatCounter {
         }
     }
 
+    /// Raises the total to `v` if `v` is larger, for a counter that mirrors a total kept
+    /// elsewhere (the `metrics` facade's `absolute`). A smaller `v` is ignored, so the counter
+    /// never goes down; a NaN or infinite `v` is dropped and counted.
+    ///
+    /// ```
+    /// use vitals_core::FloatCounter;
+    /// let mirrored = FloatCounter::new();
+    /// mirrored.raise_to(10.0);
+    /// mirrored.raise_to(4.0);
+    /// assert_eq!(mirrored.get(), 10.0);
+    /// ```
+    pub fn raise_to(&self, v: f64) {
+        if v.is_finite() {
+            self.inner.value.raise_to(v);
+        } else {
+            record(DropReason::InvalidIncrement);
+        }
+    }
+
     /// Adds one and keeps `labels` as the series' [exemplar](crate::exemplar), with value 1.
     /// Invalid labels are dropped and counted (`reason="invalid_exemplar"`); the one is added
     /// regardless.
