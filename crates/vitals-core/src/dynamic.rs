@@ -6,7 +6,9 @@
 //! a kept handle; [`Registry::dynamic_counter`] and its siblings return the handle for code that
 //! can keep it. A family's label names are fixed by its first use (or declaration): a later call
 //! with another set of names, or with the same name as another type, is an error the caller
-//! sees, and is counted in `vitals_dropped_updates_total{reason="dynamic_rejected"}`.
+//! sees, and is counted in `vitals_dropped_updates_total{reason="dynamic_rejected"}`. With the
+//! [switch](crate::switch) off, `inc_counter`, `set_gauge` and `observe` return `Ok` at once and
+//! create nothing.
 
 use std::sync::{PoisonError, RwLock};
 
@@ -152,6 +154,9 @@ impl Registry {
     /// A negative, NaN or infinite `value` is an [`ErrorKind::InvalidValue`] error and adds
     /// nothing.
     pub fn inc_counter(&self, name: &str, labels: &[(&str, &str)], value: f64) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         if !(value.is_finite() && value >= 0.0) {
             record(DropReason::InvalidIncrement);
             return Err(Error::new(
@@ -168,6 +173,9 @@ impl Registry {
 
     /// Sets the gauge `name` (a float gauge, created on first use) for these label pairs.
     pub fn set_gauge(&self, name: &str, labels: &[(&str, &str)], value: f64) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         self.dynamic_gauge(name, labels)?.set(value);
         Ok(())
     }
@@ -175,6 +183,9 @@ impl Registry {
     /// Observes `value` into the histogram `name` (created on first use with its
     /// [declared](Self::declare) buckets, or the default ones) for these label pairs.
     pub fn observe(&self, name: &str, labels: &[(&str, &str)], value: f64) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         self.dynamic_histogram(name, labels)?.observe(value);
         Ok(())
     }

@@ -5,15 +5,25 @@
 //! `["a","bc"]` differ), finds the series under a read lock, and confirms equality value by
 //! value. Only the creation of a new series allocates and takes the write lock. Keep the
 //! returned handle where you can: updating a handle involves no lookup at all.
+//!
+//! A family whose [`LabelSet`] is fully enumerable (every value an enum or `bool`, see
+//! [`LabelSet::CARDINALITY`]) also keeps its handles in an array indexed by
+//! [`LabelSet::dense_index`], so a lookup there costs no hashing and no lock.
+//!
+//! Every family has a series limit (see [`limits`](crate::limits)): past it, new label sets
+//! share one overflow series. A family may expire series that have been idle for a while.
 
 use std::marker::PhantomData;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::{hash_values, push_label, LabelSet, SetValues, Values};
+use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
 
@@ -21,6 +31,11 @@ use crate::self_metrics::{record, DropReason};
 /// given at registration.
 #[derive(Debug, Clone, Copy)]
 pub enum DynamicLabels {}
+
+/// The most series a dense (enumerable) label set may have for the family to index them in
+/// an array; larger ones are hashed like any other. 16,384 slots cost at most a few hundred
+/// KiB per family.
+pub const MAX_DENSE_SERIES: usize = 16_384;
 
 /// A metric with labels: one series of `M` per distinct list of label values.
 ///
@@ -66,6 +81,19 @@ impl<M: Metric, L> std::fmt::Debug for Family<M, L> {
     }
 }
 
+/// How a family is set up beyond its name and instrument options.
+#[derive(Debug, Clone)]
+pub(crate) struct FamilySettings {
+    pub(crate) label_names: Vec<String>,
+    /// The registry's constant labels, rendered.
+    pub(crate) const_text: String,
+    pub(crate) max_series: Option<usize>,
+    pub(crate) idle_expiry: Option<Duration>,
+    /// The label set's cardinality when it is enumerable and small enough to index densely.
+    pub(crate) dense: Option<usize>,
+    pub(crate) budget: Arc<Budget>,
+}
+
 pub(crate) struct FamilyCore<M: Metric> {
     pub(crate) desc: Descriptor,
     label_names: Box<[Box<str>]>,
@@ -76,12 +104,36 @@ pub(crate) struct FamilyCore<M: Metric> {
     /// aimed at one bucket; equality is always confirmed, so a collision is never a merge.
     hasher: DefaultHashBuilder,
     series: RwLock<SeriesMap<M>>,
+    max_series: Option<usize>,
+    /// The registry-wide series budget this family draws from.
+    budget: Arc<Budget>,
+    /// Where label sets past a limit go: created at the first overflow.
+    overflow: OnceLock<M>,
+    overflowed: AtomicU64,
+    overflow_logged: AtomicBool,
+    idle_expiry: Option<Duration>,
+    /// Bumped by each expiry sweep; a lookup stamps its series with the current value, which
+    /// is how a sweep knows the series was used since the previous one.
+    generation: AtomicU64,
+    expired: AtomicU64,
+    /// Handles of an enumerable label set, by [`LabelSet::dense_index`].
+    dense: Box<[DenseSlot<M>]>,
+}
+
+/// A dense family's handle for one label set. The handle stays once made (so a lookup is one
+/// load), and `live` says whether its series is currently in the family: a removed or expired
+/// series is taken out of the exposition, and comes back, value kept, at its next lookup.
+struct DenseSlot<M> {
+    handle: OnceLock<M>,
+    live: AtomicBool,
 }
 
 /// Series in creation order (so output is stable), with a hash index over them.
 struct SeriesMap<M> {
     index: HashTable<usize>,
     list: Vec<Series<M>>,
+    /// Per series, in the order of `list`; empty unless the family expires idle series.
+    activity: Vec<Activity>,
 }
 
 struct Series<M> {
@@ -92,26 +144,82 @@ struct Series<M> {
     metric: M,
 }
 
+/// What an expiry sweep knows of one series.
+struct Activity {
+    /// The family generation at the series' last lookup.
+    seen: AtomicU64,
+    /// A digest of the value at the previous sweep: a change means the series was updated.
+    fingerprint: u64,
+    last_active: Instant,
+}
+
+/// The labels of one series, as [`Family::remove_if`] shows them to its predicate.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesLabels<'a> {
+    names: &'a [Box<str>],
+    values: &'a [Box<str>],
+}
+
+impl<'a> SeriesLabels<'a> {
+    /// The value of the label `name` (constant labels not included).
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.names
+            .iter()
+            .position(|n| **n == *name)
+            .and_then(|i| self.values.get(i))
+            .map(|v| &**v)
+    }
+
+    /// The values, in the family's label order.
+    pub fn values(&self) -> impl Iterator<Item = &'a str> {
+        self.values.iter().map(|v| &**v)
+    }
+
+    /// `(name, value)` pairs, in the family's label order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.names.iter().map(|n| &**n).zip(self.values())
+    }
+}
+
+/// Whether a lookup may create a series, or must go to the overflow series.
+enum Room {
+    Yes,
+    FamilyFull,
+    RegistryFull,
+}
+
 impl<M: Metric> FamilyCore<M> {
-    pub(crate) fn new(
-        desc: Descriptor,
-        label_names: Vec<String>,
-        const_text: String,
-        options: M::Options,
-    ) -> Self {
+    pub(crate) fn new(desc: Descriptor, settings: FamilySettings, options: M::Options) -> Self {
+        let dense = (0..settings.dense.unwrap_or(0))
+            .map(|_| DenseSlot {
+                handle: OnceLock::new(),
+                live: AtomicBool::new(false),
+            })
+            .collect();
         Self {
             desc,
-            label_names: label_names
+            label_names: settings
+                .label_names
                 .into_iter()
                 .map(String::into_boxed_str)
                 .collect(),
-            const_text: const_text.into_boxed_str(),
+            const_text: settings.const_text.into_boxed_str(),
             options,
             hasher: DefaultHashBuilder::default(),
             series: RwLock::new(SeriesMap {
                 index: HashTable::new(),
                 list: Vec::new(),
+                activity: Vec::new(),
             }),
+            max_series: settings.max_series,
+            budget: settings.budget,
+            overflow: OnceLock::new(),
+            overflowed: AtomicU64::new(0),
+            overflow_logged: AtomicBool::new(false),
+            idle_expiry: settings.idle_expiry,
+            generation: AtomicU64::new(0),
+            expired: AtomicU64::new(0),
+            dense,
         }
     }
 
@@ -125,31 +233,47 @@ impl<M: Metric> FamilyCore<M> {
         self.series.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The series for these values, created if new; `None` if the count of values is wrong.
-    fn get_or_create<V: Values + ?Sized>(&self, values: &V) -> Option<M> {
+    /// The series for these values, created if new (or the overflow series past a limit);
+    /// `None` if the count of values is wrong. `slot` is the dense index, if any.
+    fn get_or_create<V: Values + ?Sized>(&self, values: &V, slot: Option<usize>) -> Option<M> {
         let (hash, count) = hash_values(&self.hasher, values);
         if count != self.label_names.len() {
             return None;
         }
         {
             let map = self.read();
-            if let Some(series) = map.find(hash, values) {
-                return Some(series.metric.clone());
+            if let Some(position) = map.find(hash, values) {
+                return map.hit(position, &self.generation);
+            }
+            // Past a limit, a new label set needs no write lock to learn it has no room.
+            if !matches!(self.room(map.list.len()), Room::Yes) {
+                drop(map);
+                return Some(self.overflowed(values));
             }
         }
         let mut map = self.write();
         // Another thread may have created it between the two locks.
-        if let Some(series) = map.find(hash, values) {
-            return Some(series.metric.clone());
+        if let Some(position) = map.find(hash, values) {
+            return map.hit(position, &self.generation);
         }
+        if !matches!(self.room(map.list.len()), Room::Yes) {
+            drop(map);
+            return Some(self.overflowed(values));
+        }
+        let dense = slot.and_then(|i| self.dense.get(i));
+        // A dense label set that was removed comes back with the handle it had.
+        let metric = dense
+            .and_then(|s| s.handle.get().cloned())
+            .unwrap_or_else(|| M::from_options(&self.options));
         let mut owned = Vec::with_capacity(count);
         values.for_each(|v| owned.push(Box::<str>::from(v)));
-        let mut text = String::from(&*self.const_text);
-        for (name, value) in self.label_names.iter().zip(&owned) {
-            push_label(&mut text, name, value);
-        }
-        let metric = M::from_options(&self.options);
-        let SeriesMap { index, list } = &mut *map;
+        let text = self.render(owned.iter().map(|v| &**v));
+        self.budget.take();
+        let SeriesMap {
+            index,
+            list,
+            activity,
+        } = &mut *map;
         let position = list.len();
         list.push(Series {
             hash,
@@ -158,22 +282,141 @@ impl<M: Metric> FamilyCore<M> {
             metric: metric.clone(),
         });
         index.insert_unique(hash, position, |&i| list.get(i).map_or(0, |s| s.hash));
+        if self.idle_expiry.is_some() {
+            activity.push(Activity {
+                seen: AtomicU64::new(self.generation.load(Ordering::Relaxed)),
+                fingerprint: fingerprint(&metric),
+                last_active: Instant::now(),
+            });
+        }
+        if let Some(dense) = dense {
+            let _ = dense.handle.set(metric.clone());
+            dense.live.store(true, Ordering::Release);
+        }
         Some(metric)
+    }
+
+    /// The dense handle for `slot`, when its series is in the family.
+    #[inline]
+    fn dense_hit(&self, slot: usize) -> Option<&M> {
+        let dense = self.dense.get(slot)?;
+        if !dense.live.load(Ordering::Acquire) {
+            return None;
+        }
+        let handle = dense.handle.get()?;
+        if self.idle_expiry.is_some() {
+            // Stamp the series as used: take the slow path, which finds it in the map.
+            return None;
+        }
+        Some(handle)
+    }
+
+    /// `name="value",...` for these values, constant labels first.
+    fn render<'v>(&self, values: impl Iterator<Item = &'v str>) -> String {
+        let mut text = String::from(&*self.const_text);
+        for (name, value) in self.label_names.iter().zip(values) {
+            push_label(&mut text, name, value);
+        }
+        text
+    }
+
+    fn room(&self, len: usize) -> Room {
+        if self.max_series.is_some_and(|max| len >= max) {
+            Room::FamilyFull
+        } else if self.budget.exhausted() {
+            Room::RegistryFull
+        } else {
+            Room::Yes
+        }
+    }
+
+    /// Counts an overflow, logs the first one, and returns the overflow series.
+    #[cold]
+    fn overflowed<V: Values + ?Sized>(&self, values: &V) -> M {
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
+        if !self.overflow_logged.swap(true, Ordering::Relaxed) {
+            self.log_overflow(values);
+        }
+        self.overflow
+            .get_or_init(|| M::from_options(&self.options))
+            .clone()
+    }
+
+    /// One line naming the family, the limit it reached, and the label with the most distinct
+    /// values, which is almost always the one to bound.
+    fn log_overflow<V: Values + ?Sized>(&self, values: &V) {
+        let map = self.read();
+        let which = match self.room(map.list.len()) {
+            Room::RegistryFull => format!(
+                "the registry's limit of {} series",
+                self.budget.max().unwrap_or(0)
+            ),
+            _ => format!(
+                "its limit of {} series",
+                self.max_series.unwrap_or(map.list.len())
+            ),
+        };
+        let mut widest: Option<(&str, usize)> = None;
+        for (i, name) in self.label_names.iter().enumerate() {
+            let distinct = map
+                .list
+                .iter()
+                .filter_map(|s| s.values.get(i))
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            if widest.is_none_or(|(_, most)| distinct > most) {
+                widest = Some((name, distinct));
+            }
+        }
+        let mut example = Vec::new();
+        values.for_each(|v| example.push(format!("{v:?}")));
+        let driver = match widest {
+            Some((label, distinct)) => format!(
+                "label {label:?} has the most distinct values ({distinct} in {} series): bound \
+                 it (route templates, status classes) or raise the limit",
+                map.list.len()
+            ),
+            None => "raise the limit".to_owned(),
+        };
+        log::warn!(
+            "vitals: metric {:?} reached {which}; new label sets, such as [{}], now go to the \
+             overflow series (every label {OVERFLOW_LABEL_VALUE:?}) and are counted in \
+             vitals_series_overflow_total; {driver}",
+            self.desc.name,
+            example.join(", "),
+        );
     }
 
     fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
         let (hash, _) = hash_values(&self.hasher, values);
         let mut map = self.write();
-        let SeriesMap { index, list } = &mut *map;
-        let Ok(entry) = index.find_entry(hash, |&i| {
-            list.get(i)
-                .is_some_and(|s| s.hash == hash && values.equals(&s.values))
-        }) else {
-            return false;
+        match map.find(hash, values) {
+            Some(position) => {
+                self.remove_at(&mut map, position);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes the series at `position` out of the family.
+    fn remove_at(&self, map: &mut SeriesMap<M>, position: usize) {
+        let SeriesMap {
+            index,
+            list,
+            activity,
+        } = map;
+        let Some(hash) = list.get(position).map(|s| s.hash) else {
+            return;
         };
-        let (position, _) = entry.remove();
+        if let Ok(entry) = index.find_entry(hash, |&i| i == position) {
+            entry.remove();
+        }
         let last = list.len() - 1;
-        list.swap_remove(position);
+        let removed = list.swap_remove(position);
+        if position < activity.len() {
+            activity.swap_remove(position);
+        }
         if position != last {
             // The former last series now lives at `position`: repoint its index entry.
             if let Some(moved_hash) = list.get(position).map(|s| s.hash) {
@@ -182,13 +425,81 @@ impl<M: Metric> FamilyCore<M> {
                 }
             }
         }
-        true
+        self.budget.give_back(1);
+        self.retire_dense(|m| removed.metric.same_series(m));
+    }
+
+    /// Marks the dense slots whose handle matches as no longer live.
+    fn retire_dense(&self, matches: impl Fn(&M) -> bool) {
+        for slot in &*self.dense {
+            if slot.handle.get().is_some_and(&matches) {
+                slot.live.store(false, Ordering::Release);
+            }
+        }
+    }
+
+    fn remove_if(&self, mut predicate: impl FnMut(&SeriesLabels<'_>) -> bool) -> usize {
+        let mut map = self.write();
+        let mut removed = 0;
+        let mut position = map.list.len();
+        // Backwards, so that swap_remove only moves series already looked at.
+        while position > 0 {
+            position -= 1;
+            let doomed = map.list.get(position).is_some_and(|s| {
+                predicate(&SeriesLabels {
+                    names: &self.label_names,
+                    values: &s.values,
+                })
+            });
+            if doomed {
+                self.remove_at(&mut map, position);
+                removed += 1;
+            }
+        }
+        removed
     }
 
     fn clear(&self) {
         let mut map = self.write();
+        self.budget.give_back(map.list.len());
         map.index.clear();
         map.list.clear();
+        map.activity.clear();
+        for slot in &*self.dense {
+            slot.live.store(false, Ordering::Release);
+        }
+    }
+
+    /// Removes series neither looked up nor changed in value for the family's idle expiry;
+    /// returns how many.
+    fn expire_idle(&self, now: Instant) -> usize {
+        let Some(ttl) = self.idle_expiry else {
+            return 0;
+        };
+        let mut map = self.write();
+        let generation = self.generation.load(Ordering::Relaxed);
+        let mut expired = 0;
+        let mut position = map.list.len();
+        while position > 0 {
+            position -= 1;
+            let SeriesMap { list, activity, .. } = &mut *map;
+            let (Some(series), Some(activity)) = (list.get(position), activity.get_mut(position))
+            else {
+                continue;
+            };
+            let value = fingerprint(&series.metric);
+            if activity.seen.load(Ordering::Relaxed) == generation || value != activity.fingerprint
+            {
+                activity.fingerprint = value;
+                activity.last_active = now;
+            } else if now.saturating_duration_since(activity.last_active) >= ttl {
+                self.remove_at(&mut map, position);
+                expired += 1;
+            }
+        }
+        self.generation.store(generation + 1, Ordering::Relaxed);
+        self.expired.fetch_add(expired as u64, Ordering::Relaxed);
+        expired
     }
 
     fn len(&self) -> usize {
@@ -215,15 +526,29 @@ impl<M: Metric> FamilyCore<M> {
     }
 }
 
-impl<M> SeriesMap<M> {
+impl<M: Metric> SeriesMap<M> {
     #[inline]
-    fn find<V: Values + ?Sized>(&self, hash: u64, values: &V) -> Option<&Series<M>> {
-        let position = self.index.find(hash, |&i| {
-            self.list
-                .get(i)
-                .is_some_and(|s| s.hash == hash && values.equals(&s.values))
-        })?;
-        self.list.get(*position)
+    fn find<V: Values + ?Sized>(&self, hash: u64, values: &V) -> Option<usize> {
+        self.index
+            .find(hash, |&i| {
+                self.list
+                    .get(i)
+                    .is_some_and(|s| s.hash == hash && values.equals(&s.values))
+            })
+            .copied()
+    }
+
+    /// The handle at `position`, stamped as used when the family expires idle series.
+    #[inline]
+    fn hit(&self, position: usize, generation: &AtomicU64) -> Option<M> {
+        if let Some(activity) = self.activity.get(position) {
+            let now = generation.load(Ordering::Relaxed);
+            // Store only on change: a hot series is stamped once per sweep, not per lookup.
+            if activity.seen.load(Ordering::Relaxed) != now {
+                activity.seen.store(now, Ordering::Relaxed);
+            }
+        }
+        self.list.get(position).map(|s| s.metric.clone())
     }
 }
 
@@ -231,6 +556,9 @@ impl<M> SeriesMap<M> {
 pub(crate) trait Collect: Send + Sync {
     fn descriptor(&self) -> &Descriptor;
     fn visit(&self, visitor: &mut dyn Visitor);
+    fn stats(&self) -> FamilyStats;
+    fn expire_idle(&self, now: Instant) -> usize;
+    fn clear(&self);
 }
 
 impl<M: Metric> Collect for FamilyCore<M> {
@@ -239,11 +567,57 @@ impl<M: Metric> Collect for FamilyCore<M> {
     }
 
     fn visit(&self, visitor: &mut dyn Visitor) {
+        if self.idle_expiry.is_some() {
+            self.expire_idle(Instant::now());
+        }
         visitor.family(&self.desc);
         let map = self.read();
         for series in &map.list {
             series.metric.visit(&series.text, visitor);
         }
+        drop(map);
+        if let Some(overflow) = self.overflow.get() {
+            let text = self.render(self.label_names.iter().map(|_| OVERFLOW_LABEL_VALUE));
+            overflow.visit(&text, visitor);
+        }
+    }
+
+    fn stats(&self) -> FamilyStats {
+        let map = self.read();
+        let per_series: usize = map
+            .list
+            .iter()
+            .map(|s| {
+                std::mem::size_of::<Series<M>>()
+                    + s.text.len()
+                    + s.values
+                        .iter()
+                        .map(|v| std::mem::size_of::<Box<str>>() + v.len())
+                        .sum::<usize>()
+                    + s.metric.heap_bytes()
+            })
+            .sum();
+        let bytes = per_series
+            + map.index.capacity() * (std::mem::size_of::<usize>() + 1)
+            + (map.list.capacity() - map.list.len()) * std::mem::size_of::<Series<M>>()
+            + map.activity.capacity() * std::mem::size_of::<Activity>()
+            + self.dense.len() * std::mem::size_of::<DenseSlot<M>>();
+        FamilyStats {
+            name: self.desc.name.clone(),
+            series: map.list.len(),
+            max_series: self.max_series,
+            overflowed: self.overflowed.load(Ordering::Relaxed),
+            expired: self.expired.load(Ordering::Relaxed),
+            heap_bytes: bytes,
+        }
+    }
+
+    fn expire_idle(&self, now: Instant) -> usize {
+        FamilyCore::expire_idle(self, now)
+    }
+
+    fn clear(&self) {
+        FamilyCore::clear(self);
     }
 }
 
@@ -260,7 +634,33 @@ impl<M: Metric, L> Family<M, L> {
         self.core.clear();
     }
 
-    /// The number of series.
+    /// Removes every series whose labels match `predicate`; returns how many. Handles already
+    /// given out keep working but are no longer exposed.
+    ///
+    /// ```
+    /// use vitals_core::Registry;
+    /// let registry = Registry::new();
+    /// let jobs = registry.gauge("queue_depth", "Jobs waiting.").register_family(&["queue"])?;
+    /// for queue in ["mail", "tmp-1", "tmp-2"] {
+    ///     jobs.with_labels(&[queue]).set(1);
+    /// }
+    /// let removed = jobs.remove_if(|labels| labels.get("queue").is_some_and(|q| q.starts_with("tmp-")));
+    /// assert_eq!((removed, jobs.len()), (2, 1));
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn remove_if(&self, predicate: impl FnMut(&SeriesLabels<'_>) -> bool) -> usize {
+        self.core.remove_if(predicate)
+    }
+
+    /// Removes the series not used for the family's
+    /// [idle expiry](crate::MetricBuilder::with_idle_expiry) now, rather than at the next
+    /// scrape; returns how many. A series is used when it is looked up through the family or
+    /// its value changes. Does nothing for a family without idle expiry.
+    pub fn expire_idle(&self) -> usize {
+        self.core.expire_idle(Instant::now())
+    }
+
+    /// The number of series (the overflow series not included).
     pub fn len(&self) -> usize {
         self.core.len()
     }
@@ -279,6 +679,12 @@ impl<M: Metric, L> Family<M, L> {
     pub fn descriptor(&self) -> &Descriptor {
         &self.core.desc
     }
+
+    /// Series count, limit, overflow and expiry counts, and an estimate of the heap bytes
+    /// the family's series use.
+    pub fn stats(&self) -> FamilyStats {
+        Collect::stats(&*self.core)
+    }
 }
 
 impl<M: Metric> Family<M, DynamicLabels> {
@@ -287,11 +693,13 @@ impl<M: Metric> Family<M, DynamicLabels> {
     /// Never panics: if the number of values is wrong, the update goes to a detached handle
     /// that no registry exposes, and the mistake is counted in
     /// `vitals_dropped_updates_total{reason="label_count_mismatch"}`. Use
-    /// [`try_with_labels`](Self::try_with_labels) to get an error instead.
+    /// [`try_with_labels`](Self::try_with_labels) to get an error instead. Past the family's
+    /// or the registry's series limit, a new label set gets the overflow series (see
+    /// [`limits`](crate::limits)).
     #[inline]
     pub fn with_labels(&self, values: &[&str]) -> M {
         self.core
-            .get_or_create(values)
+            .get_or_create(values, None)
             .unwrap_or_else(|| self.core.detached())
     }
 
@@ -299,7 +707,7 @@ impl<M: Metric> Family<M, DynamicLabels> {
     /// kind [`ErrorKind::LabelMismatch`].
     pub fn try_with_labels(&self, values: &[&str]) -> Result<M> {
         self.core
-            .get_or_create(values)
+            .get_or_create(values, None)
             .ok_or_else(|| self.core.mismatch(values.len()))
     }
 
@@ -310,16 +718,67 @@ impl<M: Metric> Family<M, DynamicLabels> {
 }
 
 impl<M: Metric, L: LabelSet> Family<M, L> {
-    /// The series for this label set, created if new.
+    /// The series for this label set, created if new. For an enumerable label set (see
+    /// [`LabelSet::CARDINALITY`]) an existing series is found by array index, without hashing
+    /// or locking.
     #[inline]
     pub fn get(&self, labels: &L) -> M {
+        let slot = self.dense_slot(labels);
+        if let Some(handle) = slot.and_then(|i| self.core.dense_hit(i)) {
+            return handle.clone();
+        }
         self.core
-            .get_or_create(&SetValues(labels))
+            .get_or_create(&SetValues(labels), slot)
             .unwrap_or_else(|| self.core.detached())
+    }
+
+    /// Calls `f` with the series for this label set, without cloning its handle: for an
+    /// enumerable label set the fastest lookup there is (an array index and the update).
+    ///
+    /// ```
+    /// use vitals_core::{LabelSet, Registry};
+    ///
+    /// #[derive(Clone, Copy)]
+    /// enum Outcome { Ok, Error }
+    ///
+    /// struct Labels { outcome: Outcome }
+    ///
+    /// impl LabelSet for Labels {
+    ///     const CARDINALITY: Option<usize> = Some(2);
+    ///     fn label_names() -> &'static [&'static str] { &["outcome"] }
+    ///     fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
+    ///         visit(match self.outcome { Outcome::Ok => "ok", Outcome::Error => "error" });
+    ///     }
+    ///     fn dense_index(&self) -> usize { self.outcome as usize }
+    /// }
+    ///
+    /// let registry = Registry::new();
+    /// let calls = registry.counter("calls", "Calls.").register_typed::<Labels>()?;
+    /// calls.with(&Labels { outcome: Outcome::Error }, |c| c.inc());
+    /// assert_eq!(calls.get(&Labels { outcome: Outcome::Error }).get(), 1);
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    #[inline]
+    pub fn with<R>(&self, labels: &L, f: impl FnOnce(&M) -> R) -> R {
+        let slot = self.dense_slot(labels);
+        if let Some(handle) = slot.and_then(|i| self.core.dense_hit(i)) {
+            return f(handle);
+        }
+        f(&self.get(labels))
     }
 
     /// Removes the series for this label set; returns whether it existed.
     pub fn remove_set(&self, labels: &L) -> bool {
         self.core.remove(&SetValues(labels))
+    }
+
+    /// The dense index of `labels`, if the family indexes its label set densely.
+    #[inline]
+    fn dense_slot(&self, labels: &L) -> Option<usize> {
+        if self.core.dense.is_empty() {
+            None
+        } else {
+            Some(labels.dense_index())
+        }
     }
 }

@@ -30,9 +30,11 @@
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
 //! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`], [`current_registry`] |
 //! | [`dynamic`] | the dynamic manager: [`Registry::inc_counter`], [`Registry::set_gauge`], [`Registry::observe`] by name and label pairs |
+//! | [`limits`] | cardinality limits and overflow, idle expiry, [`Registry::stats`] |
 //! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
 //! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], and the [`Collector`] trait |
 //! | [`name`] | name, label-name and unit validation |
+//! | [`switch`] | the global on/off switch (`METRICS_ENABLED`) |
 //! | [`self_metrics`] | counts of updates that could not be applied |
 
 #![cfg_attr(
@@ -48,16 +50,18 @@ pub mod exemplar;
 pub mod family;
 mod family_owned;
 pub mod labels;
+pub mod limits;
 pub mod metrics;
 pub mod name;
 pub mod registry;
 mod scope;
 pub mod self_metrics;
+pub mod switch;
 
 pub use collect::{Collector, Descriptor, MetricType, Number, SeriesValue, Visitor};
 pub use error::{Error, ErrorKind, Result};
 pub use exemplar::Exemplar;
-pub use family::{DynamicLabels, Family};
+pub use family::{DynamicLabels, Family, SeriesLabels};
 pub use family_owned::MetricFamily;
 pub use labels::{LabelSet, LabelValue};
 pub use metrics::{

@@ -3,13 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::collect::{Collector, Descriptor, MetricType, Visitor};
 use crate::dynamic::Dynamic;
 use crate::error::{Error, ErrorKind, Result};
-use crate::family::{Collect, DynamicLabels, Family, FamilyCore};
+use crate::family::{Collect, DynamicLabels, Family, FamilyCore, FamilySettings, MAX_DENSE_SERIES};
 use crate::family_owned::{check_state_set_name, check_unit, strip_type_suffix, MetricFamily};
 use crate::labels::{push_label, LabelSet};
+use crate::limits::{Budget, RegistryStats, DEFAULT_MAX_SERIES, DEFAULT_MAX_SERIES_PER_FAMILY};
 use crate::metrics::{
     Counter, FloatCounter, FloatGauge, Gauge, Histogram, HistogramOptions, Info, Metric,
     ShardedCounter, StateSet, StateSetOptions, Summary, SummaryOptions, Unknown,
@@ -48,6 +50,10 @@ struct RegistryInner {
     state: RwLock<State>,
     /// Families created by name on first use (see [`crate::dynamic`]).
     dynamic: Dynamic,
+    /// The limit of each family unless it says otherwise.
+    max_series_per_family: Option<usize>,
+    /// The registry's total limit, and its count of series.
+    budget: Arc<Budget>,
 }
 
 #[derive(Default)]
@@ -63,7 +69,24 @@ enum Entry {
     /// A collector, and the family names reserved for it at registration (whose claims it may
     /// use, and nobody else may).
     Collector(Box<dyn Collector>, Vec<String>),
+    /// vitals' own families about this registry's families (see
+    /// [`Registry::register_self_metrics`]).
+    Internal(Internal),
 }
+
+#[derive(Clone, Copy)]
+enum Internal {
+    /// `vitals_series_overflow_total` and `vitals_series_expired_total`.
+    LimitCounters,
+    /// `vitals_registry_series` and `vitals_registry_heap_bytes`.
+    Stats,
+}
+
+/// Self-metric family names (each reserved when registered).
+const OVERFLOW_FAMILY: &str = "vitals_series_overflow";
+const EXPIRED_FAMILY: &str = "vitals_series_expired";
+const SERIES_FAMILY: &str = "vitals_registry_series";
+const HEAP_FAMILY: &str = "vitals_registry_heap_bytes";
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,17 +123,53 @@ pub fn default_registry() -> &'static Registry {
     })
 }
 
-/// Configures a [`Registry`]. Defaults: no namespace, no constant labels.
-#[derive(Debug, Clone, Default)]
+/// Configures a [`Registry`]. Defaults: no namespace, no constant labels, at most
+/// [`DEFAULT_MAX_SERIES_PER_FAMILY`] series per family and [`DEFAULT_MAX_SERIES`] in all.
+#[derive(Debug, Clone)]
 pub struct RegistryBuilder {
     namespace: Option<String>,
     const_labels: Vec<(String, String)>,
+    max_series_per_family: Option<usize>,
+    max_series: Option<usize>,
+}
+
+impl Default for RegistryBuilder {
+    fn default() -> Self {
+        Self {
+            namespace: None,
+            const_labels: Vec::new(),
+            max_series_per_family: Some(DEFAULT_MAX_SERIES_PER_FAMILY),
+            max_series: Some(DEFAULT_MAX_SERIES),
+        }
+    }
 }
 
 impl RegistryBuilder {
     /// A builder with the defaults.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The series limit of each family that sets none itself (see [`crate::limits`]).
+    /// Default: [`DEFAULT_MAX_SERIES_PER_FAMILY`].
+    pub fn with_max_series_per_family(mut self, max: usize) -> Self {
+        self.max_series_per_family = Some(max);
+        self
+    }
+
+    /// The series limit of the registry, all families together. Default:
+    /// [`DEFAULT_MAX_SERIES`].
+    pub fn with_max_series(mut self, max: usize) -> Self {
+        self.max_series = Some(max);
+        self
+    }
+
+    /// No series limit for the registry or for its families (a family may still set its
+    /// own). For programs whose label values are all bounded by construction.
+    pub fn without_series_limits(mut self) -> Self {
+        self.max_series_per_family = None;
+        self.max_series = None;
+        self
     }
 
     /// A prefix for every family registered through the builders: `ns` makes `requests` into
@@ -155,14 +214,18 @@ impl RegistryBuilder {
                 const_text,
                 state: RwLock::new(State::default()),
                 dynamic: Dynamic::default(),
+                max_series_per_family: self.max_series_per_family,
+                budget: Arc::new(Budget::new(self.max_series)),
             }),
         })
     }
 }
 
 impl Registry {
-    /// An empty registry with no namespace and no constant labels.
+    /// An empty registry with the [`RegistryBuilder`]'s defaults: no namespace, no constant
+    /// labels, the default series limits.
     pub fn new() -> Self {
+        let defaults = RegistryBuilder::default();
         Self {
             inner: Arc::new(RegistryInner {
                 namespace: None,
@@ -170,6 +233,8 @@ impl Registry {
                 const_text: String::new(),
                 state: RwLock::new(State::default()),
                 dynamic: Dynamic::default(),
+                max_series_per_family: defaults.max_series_per_family,
+                budget: Arc::new(Budget::new(defaults.max_series)),
             }),
         }
     }
@@ -199,6 +264,8 @@ impl Registry {
             name: name.to_owned(),
             help: help.to_owned(),
             unit: None,
+            max_series: None,
+            idle_expiry: None,
             options,
         }
     }
@@ -270,19 +337,85 @@ impl Registry {
             .push(Entry::Collector(Box::new(collector), Vec::new()));
     }
 
-    /// Adds the [`self_metrics`] collector (`vitals_dropped_updates_total`) and reserves its
-    /// name, so that a family registered later under that name is refused instead of hiding
-    /// it. The [`default_registry`] has it already.
+    /// Adds vitals' self-metrics and reserves their names, so that a family registered later
+    /// under one of them is refused instead of hiding it. The [`default_registry`] has them
+    /// already.
+    ///
+    /// - `vitals_dropped_updates_total{reason}`: updates that could not be applied
+    ///   ([`self_metrics`]; process-wide);
+    /// - `vitals_series_overflow_total{family}`: lookups sent to a family's overflow series;
+    /// - `vitals_series_expired_total{family}`: series removed by idle expiry.
+    ///
+    /// A family's series in the last two appear at its first overflow or expiry.
     pub fn register_self_metrics(&self) {
         let mut state = self.write();
         let family = self_metrics::DROPPED_FAMILY;
-        for sample in claimed_names(family, MetricType::Counter) {
-            state.claimed.insert(sample, family.to_owned());
-        }
+        reserve(&mut state, family, MetricType::Counter);
         state.entries.push(Entry::Collector(
             Box::new(self_metrics::collector()),
             vec![family.to_owned()],
         ));
+        reserve(&mut state, OVERFLOW_FAMILY, MetricType::Counter);
+        reserve(&mut state, EXPIRED_FAMILY, MetricType::Counter);
+        state.entries.push(Entry::Internal(Internal::LimitCounters));
+    }
+
+    /// Adds gauges of the registry's size, for troubleshooting cardinality (seed 001):
+    /// `vitals_registry_series{family}` (series per family) and `vitals_registry_heap_bytes`
+    /// (the estimate of [`Registry::stats`]).
+    pub fn register_stats_metrics(&self) {
+        let mut state = self.write();
+        reserve(&mut state, SERIES_FAMILY, MetricType::Gauge);
+        reserve(&mut state, HEAP_FAMILY, MetricType::Gauge);
+        state.entries.push(Entry::Internal(Internal::Stats));
+    }
+
+    /// Series counts, limits, overflow and expiry counts and heap estimates, per family and in
+    /// total.
+    ///
+    /// ```
+    /// use vitals_core::Registry;
+    /// let registry = Registry::builder().with_max_series(50_000).build()?;
+    /// let jobs = registry.counter("jobs", "Jobs run.").register_family(&["queue"])?;
+    /// jobs.with_labels(&["mail"]).inc();
+    /// jobs.with_labels(&["sms"]).inc();
+    /// let stats = registry.stats();
+    /// assert_eq!((stats.series, stats.max_series), (2, Some(50_000)));
+    /// assert_eq!(stats.families[0].name, "jobs");
+    /// assert!(stats.heap_bytes > 0);
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn stats(&self) -> RegistryStats {
+        let families: Vec<_> = self
+            .read()
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Family(f) => Some(f.stats()),
+                _ => None,
+            })
+            .collect();
+        RegistryStats {
+            series: families.iter().map(|f| f.series).sum(),
+            heap_bytes: families.iter().map(|f| f.heap_bytes).sum(),
+            max_series: self.inner.budget.max(),
+            families,
+        }
+    }
+
+    /// Removes idle series from every family configured with
+    /// [`with_idle_expiry`](MetricBuilder::with_idle_expiry) now (scrapes do it too); returns
+    /// how many. For programs that are rarely scraped, call it from a timer.
+    pub fn expire_idle(&self) -> usize {
+        let now = Instant::now();
+        self.read()
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Family(f) => f.expire_idle(now),
+                _ => 0,
+            })
+            .sum()
     }
 
     /// Removes the family named `name` (the full name, namespace included; a counter's with or
@@ -305,8 +438,12 @@ impl Registry {
         let name = name.as_str();
         let before = state.entries.len();
         state.entries.retain(|e| match e {
-            Entry::Family(f) => f.descriptor().name() != name,
-            Entry::Collector(..) => true,
+            Entry::Family(f) if f.descriptor().name() == name => {
+                // Its series no longer count against the registry's limit.
+                f.clear();
+                false
+            }
+            _ => true,
         });
         let removed = state.entries.len() != before;
         if removed {
@@ -322,51 +459,65 @@ impl Registry {
             .iter()
             .filter_map(|e| match e {
                 Entry::Family(f) => Some(f.descriptor().name().to_owned()),
-                Entry::Collector(..) => None,
+                _ => None,
             })
             .collect()
     }
 
     /// Walks every family and series, in registration order. This is what encoders call.
+    /// With the [switch](crate::switch) off, it visits nothing.
     pub fn visit(&self, visitor: &mut dyn Visitor) {
+        if !crate::switch::enabled() {
+            return;
+        }
         let state = self.read();
         let mut collected: Vec<MetricFamily> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut text = String::new();
         for entry in &state.entries {
-            match entry {
-                Entry::Family(family) => family.visit(visitor),
+            let reserved: &[String] = match entry {
+                Entry::Family(family) => {
+                    family.visit(visitor);
+                    continue;
+                }
                 Entry::Collector(collector, reserved) => {
                     collected.clear();
                     collector.collect(&mut collected);
-                    for family in &collected {
-                        let desc = family.descriptor();
-                        let names = claimed_names(desc.name(), desc.metric_type());
-                        let own = reserved.iter().any(|r| r == desc.name());
-                        if names
-                            .iter()
-                            .any(|n| (!own && state.claimed.contains_key(n)) || seen.contains(n))
-                        {
-                            record(DropReason::CollectorClash);
-                            continue;
-                        }
-                        if self.clashes_with_const_labels(family) {
-                            record(DropReason::CollectorLabelClash);
-                            continue;
-                        }
-                        seen.extend(names);
-                        visitor.family(desc);
-                        family.for_each_series(|labels, value| {
-                            text.clear();
-                            text.push_str(&self.inner.const_text);
-                            if !text.is_empty() && !labels.is_empty() {
-                                text.push(',');
-                            }
-                            text.push_str(labels);
-                            visitor.series(&text, value);
-                        });
-                    }
+                    reserved
                 }
+                Entry::Internal(internal) => {
+                    collected.clear();
+                    internal_families(*internal, &state, &mut collected);
+                    &[]
+                }
+            };
+            let internal = matches!(entry, Entry::Internal(_));
+            for family in &collected {
+                let desc = family.descriptor();
+                let names = claimed_names(desc.name(), desc.metric_type());
+                let own = internal || reserved.iter().any(|r| r == desc.name());
+                if names
+                    .iter()
+                    .any(|n| (!own && state.claimed.contains_key(n)) || seen.contains(n))
+                {
+                    record(DropReason::CollectorClash);
+                    continue;
+                }
+                if self.clashes_with_const_labels(family) {
+                    record(DropReason::CollectorLabelClash);
+                    continue;
+                }
+                seen.extend(names);
+                visitor.family(desc);
+                family.for_each_series(|labels, value| {
+                    text.clear();
+                    text.push_str(&self.inner.const_text);
+                    if !text.is_empty() && !labels.is_empty() {
+                        text.push(',');
+                    }
+                    text.push_str(labels);
+                    visitor.series(&text, value);
+                });
             }
         }
     }
@@ -397,6 +548,74 @@ impl Registry {
     }
 }
 
+/// Claims a self-metric family's sample names for it.
+fn reserve(state: &mut State, family: &str, metric_type: MetricType) {
+    for sample in claimed_names(family, metric_type) {
+        state.claimed.insert(sample, family.to_owned());
+    }
+}
+
+/// vitals' families about the registry's own families, built at scrape time.
+fn internal_families(internal: Internal, state: &State, out: &mut Vec<MetricFamily>) {
+    let stats: Vec<_> = state
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Family(f) => Some(f.stats()),
+            _ => None,
+        })
+        .collect();
+    #[allow(clippy::cast_precision_loss)] // counts stay far below 2^53
+    let build = || -> Result<Vec<MetricFamily>> {
+        Ok(match internal {
+            Internal::LimitCounters => {
+                let mut overflow = MetricFamily::counter(
+                    OVERFLOW_FAMILY,
+                    "Lookups of new label sets sent to a family's overflow series because a \
+                     series limit was reached.",
+                )?;
+                let mut expired = MetricFamily::counter(
+                    EXPIRED_FAMILY,
+                    "Series removed from a family after being idle for its expiry time.",
+                )?;
+                for family in &stats {
+                    if family.overflowed > 0 {
+                        overflow
+                            .add_counter(&[("family", &family.name)], family.overflowed as f64)?;
+                    }
+                    if family.expired > 0 {
+                        expired.add_counter(&[("family", &family.name)], family.expired as f64)?;
+                    }
+                }
+                vec![overflow, expired]
+            }
+            Internal::Stats => {
+                let mut series =
+                    MetricFamily::gauge(SERIES_FAMILY, "Series in each family of the registry.")?;
+                for family in &stats {
+                    series.add_gauge(&[("family", &family.name)], family.series as f64)?;
+                }
+                let mut heap = MetricFamily::gauge(
+                    HEAP_FAMILY,
+                    "Estimated heap bytes used by the registry's series.",
+                )?
+                .with_unit("bytes")?;
+                heap.add_gauge(
+                    &[],
+                    stats.iter().map(|f| f.heap_bytes).sum::<usize>() as f64,
+                )?;
+                vec![series, heap]
+            }
+        })
+    };
+    // The names and labels above are valid, so building cannot fail; if it ever did, the
+    // families are left out rather than half written.
+    // Empty ones are left out: a family with no series says nothing.
+    if let Ok(families) = build() {
+        out.extend(families.into_iter().filter(|f| !f.is_empty()));
+    }
+}
+
 /// The sample names a family produces: its own name and each suffixed name.
 fn claimed_names(name: &str, metric_type: MetricType) -> Vec<String> {
     std::iter::once(name.to_owned())
@@ -422,6 +641,9 @@ pub struct MetricBuilder<'r, M: Metric> {
     name: String,
     help: String,
     unit: Option<String>,
+    /// `None`: the registry's per-family default; `Some(None)`: no limit.
+    max_series: Option<Option<usize>>,
+    idle_expiry: Option<Duration>,
     options: Result<M::Options>,
 }
 
@@ -444,6 +666,42 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
         self
     }
 
+    /// The family's series limit (see [`crate::limits`]). Default: the registry's
+    /// [per-family limit](RegistryBuilder::with_max_series_per_family).
+    pub fn with_max_series(mut self, max: usize) -> Self {
+        self.max_series = Some(Some(max));
+        self
+    }
+
+    /// No series limit for this family (the registry's total limit still applies).
+    pub fn without_series_limit(mut self) -> Self {
+        self.max_series = Some(None);
+        self
+    }
+
+    /// Removes series that were neither looked up through the family nor changed in value
+    /// for `idle` (checked at each scrape and by [`Registry::expire_idle`]). A series kept
+    /// as a handle and only ever set to the same value counts as idle. Default: never.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use vitals_core::Registry;
+    /// let registry = Registry::new();
+    /// let sessions = registry
+    ///     .gauge("session_bytes", "Bytes held per session.")
+    ///     .with_idle_expiry(Duration::ZERO)
+    ///     .register_family(&["session"])?;
+    /// sessions.with_labels(&["a1"]).set(10);
+    /// assert_eq!(sessions.expire_idle(), 0); // used since the last sweep
+    /// assert_eq!(sessions.expire_idle(), 1); // idle for a whole sweep period
+    /// assert!(sessions.is_empty());
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn with_idle_expiry(mut self, idle: Duration) -> Self {
+        self.idle_expiry = Some(idle);
+        self
+    }
+
     /// Registers a family without labels and returns its one series.
     pub fn register(self) -> Result<M> {
         let family: Family<M> = self.register_family(&[])?;
@@ -452,15 +710,20 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
 
     /// Registers a family with these label names, looked up by `&[&str]` values.
     pub fn register_family(self, label_names: &[&str]) -> Result<Family<M, DynamicLabels>> {
-        self.finish(label_names)
+        self.finish(label_names, None)
     }
 
     /// Registers a family whose label names and values come from the [`LabelSet`] type `L`.
+    ///
+    /// An enumerable label set (every value an enum or `bool`, at most
+    /// [`MAX_DENSE_SERIES`](crate::family::MAX_DENSE_SERIES) combinations) gets array-indexed
+    /// lookups.
     pub fn register_typed<L: LabelSet>(self) -> Result<Family<M, L>> {
-        self.finish(L::label_names())
+        let dense = L::CARDINALITY.filter(|&n| n > 0 && n <= MAX_DENSE_SERIES);
+        self.finish(L::label_names(), dense)
     }
 
-    fn finish<L>(self, label_names: &[&str]) -> Result<Family<M, L>> {
+    fn finish<L>(self, label_names: &[&str], dense: Option<usize>) -> Result<Family<M, L>> {
         let options = self.options?;
         // Validate the full name: a namespace may make a name valid (`http` + `2xx_responses`).
         let full = match &self.registry.inner.namespace {
@@ -494,12 +757,15 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
             unit: self.unit,
             metric_type: M::TYPE,
         };
-        let core = Arc::new(FamilyCore::<M>::new(
-            desc,
-            label_names.iter().map(|n| (*n).to_owned()).collect(),
-            inner.const_text.clone(),
-            options,
-        ));
+        let settings = FamilySettings {
+            label_names: label_names.iter().map(|n| (*n).to_owned()).collect(),
+            const_text: inner.const_text.clone(),
+            max_series: self.max_series.unwrap_or(inner.max_series_per_family),
+            idle_expiry: self.idle_expiry,
+            dense,
+            budget: Arc::clone(&inner.budget),
+        };
+        let core = Arc::new(FamilyCore::<M>::new(desc, settings, options));
 
         let mut state = self.registry.write();
         if let Some(owner) = state.claimed.get(&name) {

@@ -49,12 +49,18 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.value.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Adds `v`. The total wraps at `u64::MAX`, which takes centuries at any real rate.
     #[inline]
     pub fn inc_by(&self, v: u64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.value.fetch_add(v, Ordering::Relaxed);
     }
 
@@ -72,6 +78,9 @@ impl Counter {
     /// assert_eq!(requests.exemplar().unwrap().labels().next(), Some(("trace_id", trace_id)));
     /// ```
     pub fn inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inc_by_with_exemplar(1, labels);
     }
 
@@ -86,6 +95,9 @@ impl Counter {
     /// assert_eq!(bytes.exemplar().map(|e| e.value()), Some(512.0));
     /// ```
     pub fn inc_by_with_exemplar<V: Display>(&self, v: u64, labels: &[(&str, V)]) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inc_by(v);
         #[allow(clippy::cast_precision_loss)] // exemplar values are floats in OpenMetrics
         match Exemplar::build(labels, v as f64) {
@@ -107,6 +119,9 @@ impl Counter {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn try_inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         self.try_inc_by_with_exemplar(1, labels)
     }
 
@@ -121,6 +136,9 @@ impl Counter {
     /// assert_eq!(bytes.get(), 0);
     /// ```
     pub fn try_inc_by_with_exemplar<V: Display>(&self, v: u64, labels: &[(&str, V)]) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         #[allow(clippy::cast_precision_loss)] // exemplar values are floats in OpenMetrics
         let exemplar = Exemplar::new(labels, v as f64)?;
         self.inc_by(v);
@@ -180,6 +198,14 @@ impl Metric for Counter {
             },
         );
     }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<CounterCell>()
+    }
 }
 
 /// A monotonic float total, such as seconds spent or money charged.
@@ -222,12 +248,18 @@ impl FloatCounter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.value.add(1.0);
     }
 
     /// Adds `v` if it is finite and not negative; otherwise drops and counts it.
     #[inline]
     pub fn inc_by(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if v >= 0.0 && v.is_finite() {
             self.inner.value.add(v);
         } else {
@@ -247,6 +279,9 @@ impl FloatCounter {
     /// assert_eq!(mirrored.get(), 10.0);
     /// ```
     pub fn raise_to(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if v.is_finite() {
             self.inner.value.raise_to(v);
         } else {
@@ -266,6 +301,9 @@ impl FloatCounter {
     /// assert_eq!(retries.exemplar().map(|e| e.value()), Some(1.0));
     /// ```
     pub fn inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inc_by_with_exemplar(1.0, labels);
     }
 
@@ -283,6 +321,9 @@ impl FloatCounter {
     /// assert_eq!(cost.exemplar().unwrap().labels().next(), Some(("trace_id", "abc")));
     /// ```
     pub fn inc_by_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if !(v >= 0.0 && v.is_finite()) {
             record(DropReason::InvalidIncrement);
             return;
@@ -305,6 +346,9 @@ impl FloatCounter {
     /// assert_eq!(retries.get(), 1.0);
     /// ```
     pub fn try_inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         self.try_inc_by_with_exemplar(1.0, labels)
     }
 
@@ -322,6 +366,9 @@ impl FloatCounter {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn try_inc_by_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         if !(v >= 0.0 && v.is_finite()) {
             return Err(Error::new(
                 ErrorKind::InvalidValue,
@@ -384,6 +431,14 @@ impl Metric for FloatCounter {
                 exemplar: exemplar.as_ref(),
             },
         );
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<FloatCounterCell>()
     }
 }
 

@@ -31,35 +31,53 @@ impl Gauge {
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: i64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.store(v, Ordering::Relaxed);
     }
 
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.add(1);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.sub(1);
     }
 
     /// Adds `v` (wrapping at the `i64` range).
     #[inline]
     pub fn add(&self, v: i64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.fetch_add(v, Ordering::Relaxed);
     }
 
     /// Subtracts `v` (wrapping at the `i64` range).
     #[inline]
     pub fn sub(&self, v: i64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.fetch_sub(v, Ordering::Relaxed);
     }
 
     /// Sets the value to the current Unix time in whole seconds.
     pub fn set_to_current_time(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         #[allow(clippy::cast_possible_truncation)] // whole seconds are what this gauge holds
         self.set(unix_now() as i64);
     }
@@ -82,6 +100,14 @@ impl Metric for Gauge {
 
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Gauge(Number::I64(self.get())));
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<AtomicI64>()
     }
 }
 
@@ -109,35 +135,53 @@ impl FloatGauge {
     /// Sets the value (NaN and infinities included: a gauge may report them).
     #[inline]
     pub fn set(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.set(v);
     }
 
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.add(1.0);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.add(-1.0);
     }
 
     /// Adds `v`.
     #[inline]
     pub fn add(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.add(v);
     }
 
     /// Subtracts `v`.
     #[inline]
     pub fn sub(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.add(-v);
     }
 
     /// Sets the value to the current Unix time in seconds, with sub-second precision.
     pub fn set_to_current_time(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.set(unix_now());
     }
 
@@ -159,5 +203,13 @@ impl Metric for FloatGauge {
 
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Gauge(Number::F64(self.get())));
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<AtomicF64>()
     }
 }

@@ -194,6 +194,9 @@ impl Histogram {
     /// would make `_sum` NaN forever.
     #[inline]
     pub fn observe(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if v.is_nan() {
             record(DropReason::NanObservation);
             return;
@@ -239,6 +242,9 @@ impl Histogram {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn observe_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if v.is_nan() {
             record(DropReason::NanObservation);
             return;
@@ -268,6 +274,9 @@ impl Histogram {
         v: f64,
         labels: &[(&str, V)],
     ) -> Result<()> {
+        if !crate::switch::enabled() {
+            return Ok(());
+        }
         if v.is_nan() {
             return Err(Error::new(
                 ErrorKind::InvalidValue,
@@ -362,6 +371,15 @@ impl Metric for Histogram {
                 exemplars: Exemplars::live(self.inner.exemplars.get()),
             }),
         );
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<HistogramCell>()
+            + self.inner.buckets.len() * std::mem::size_of::<AtomicU64>()
     }
 }
 

@@ -32,4 +32,15 @@ impl Metric for Info {
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Info);
     }
+
+    fn same_series(&self, other: &Self) -> bool {
+        // An info series is its labels; its handle has no cell to compare. Saying "same" is
+        // the safe answer: a dense slot is then re-checked against the map at its next lookup.
+        let _ = other;
+        true
+    }
+
+    fn heap_bytes(&self) -> usize {
+        0
+    }
 }

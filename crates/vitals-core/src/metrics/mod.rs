@@ -47,4 +47,16 @@ pub trait Metric: Clone + Send + Sync + 'static + sealed::Sealed {
 
     /// Reports this series' current value to `visitor`.
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor);
+
+    /// Whether `other` is a handle to the same series (not merely an equal value).
+    fn same_series(&self, other: &Self) -> bool;
+
+    /// An estimate of the heap bytes behind this handle (its shared cell), for
+    /// [`FamilyStats`](crate::limits::FamilyStats).
+    fn heap_bytes(&self) -> usize;
+}
+
+/// The heap size of an `Arc<T>`'s allocation: two reference counts and the value.
+pub(crate) const fn arc_bytes<T>() -> usize {
+    2 * std::mem::size_of::<usize>() + std::mem::size_of::<T>()
 }

@@ -89,12 +89,18 @@ impl ShardedCounter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inc_by(1);
     }
 
     /// Adds `v`. The total wraps at `u64::MAX`.
     #[inline]
     pub fn inc_by(&self, v: u64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         let index = thread_shard() & self.inner.mask;
         if let Some(shard) = self.inner.shards.get(index) {
             shard.0.fetch_add(v, Ordering::Relaxed);
@@ -146,6 +152,14 @@ impl Metric for ShardedCounter {
                 exemplar: None,
             },
         );
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<ShardedCell>() + self.inner.shards.len() * std::mem::size_of::<Shard>()
     }
 }
 

@@ -95,6 +95,9 @@ impl StateSet {
     /// Turns `state` on or off. An unknown state is dropped and counted
     /// (`reason="unknown_state"`).
     pub fn set(&self, state: &str, on: bool) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if let Some(i) = self.index(state) {
             self.set_index(i, on);
         }
@@ -103,6 +106,9 @@ impl StateSet {
     /// Turns the state at `index` (declaration order) on or off; out of range is dropped and
     /// counted.
     pub fn set_index(&self, index: usize, on: bool) {
+        if !crate::switch::enabled() {
+            return;
+        }
         match self.flags.get(index) {
             Some(flag) => flag.store(on, Ordering::Relaxed),
             None => record(DropReason::UnknownState),
@@ -112,6 +118,9 @@ impl StateSet {
     /// Turns `state` on and every other state off, for states that exclude each other. A scrape
     /// that races this call may see two states on or none for an instant.
     pub fn set_only(&self, state: &str) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if let Some(only) = self.index(state) {
             for (i, flag) in self.flags.iter().enumerate() {
                 flag.store(i == only, Ordering::Relaxed);
@@ -144,5 +153,13 @@ impl Metric for StateSet {
                 flags: Flags::atomic(&self.flags),
             }),
         );
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.flags, &other.flags)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        2 * std::mem::size_of::<usize>() + self.flags.len()
     }
 }

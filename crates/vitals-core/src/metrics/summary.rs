@@ -272,6 +272,9 @@ impl Summary {
 
     /// Records one observation. A NaN is dropped and counted (`reason="nan_observation"`).
     pub fn observe(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         if v.is_nan() {
             record(DropReason::NanObservation);
             return;
@@ -369,6 +372,20 @@ impl Metric for Summary {
                 negative_observed: self.inner.negative.load(Ordering::Relaxed),
             }),
         );
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        // The sketches grow with the spread of the values; count their ring, not their bins.
+        let ring = self
+            .inner
+            .window
+            .lock()
+            .map_or(0, |window| window.ring.len());
+        super::arc_bytes::<SummaryCell>() + ring * std::mem::size_of::<AgeBucket>()
     }
 }
 

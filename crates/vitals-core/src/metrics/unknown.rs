@@ -27,6 +27,9 @@ impl Unknown {
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
+        if !crate::switch::enabled() {
+            return;
+        }
         self.inner.set(v);
     }
 
@@ -48,5 +51,13 @@ impl Metric for Unknown {
 
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Unknown(Number::F64(self.get())));
+    }
+
+    fn same_series(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        super::arc_bytes::<AtomicF64>()
     }
 }

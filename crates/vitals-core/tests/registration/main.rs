@@ -468,6 +468,17 @@ fn self_metrics_name_is_reserved() {
         ErrorKind::DuplicateMetric,
         &["vitals_dropped_updates"],
     );
+    for (name, owner) in [
+        ("vitals_series_overflow_total", "vitals_series_overflow"),
+        ("vitals_series_expired", "vitals_series_expired"),
+    ] {
+        assert_error(
+            r.counter(name, "h").register(),
+            ErrorKind::DuplicateMetric,
+            &[owner],
+        );
+    }
+    // Without overflow or expiry, their families have no series and are not written.
     assert_eq!(family_names(&r), ["vitals_dropped_updates"]);
 }
 
