@@ -10,7 +10,7 @@
 //! [switch](crate::switch) off, `inc_counter`, `set_gauge` and `observe` return `Ok` at once and
 //! create nothing.
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use hashbrown::HashMap;
 
@@ -70,9 +70,10 @@ pub(crate) struct Dynamic {
     declarations: RwLock<HashMap<String, Declaration>>,
 }
 
+/// Cloned out of the map on every call, so cheap to clone: the names are shared.
 #[derive(Clone)]
 struct DynamicFamily {
-    label_names: Box<[Box<str>]>,
+    label_names: Arc<[Box<str>]>,
     kind: Kind,
 }
 

@@ -557,6 +557,9 @@ pub(crate) trait Collect: Send + Sync {
     fn descriptor(&self) -> &Descriptor;
     fn visit(&self, visitor: &mut dyn Visitor);
     fn stats(&self) -> FamilyStats;
+    /// Overflowed lookups and expired series so far: what the self-metrics need, without
+    /// walking the series as [`stats`](Collect::stats) does.
+    fn limit_counts(&self) -> (u64, u64);
     fn expire_idle(&self, now: Instant) -> usize;
     fn clear(&self);
 }
@@ -610,6 +613,13 @@ impl<M: Metric> Collect for FamilyCore<M> {
             expired: self.expired.load(Ordering::Relaxed),
             heap_bytes: bytes,
         }
+    }
+
+    fn limit_counts(&self) -> (u64, u64) {
+        (
+            self.overflowed.load(Ordering::Relaxed),
+            self.expired.load(Ordering::Relaxed),
+        )
     }
 
     fn expire_idle(&self, now: Instant) -> usize {

@@ -92,6 +92,12 @@ pub trait LabelSet {
 /// assert_eq!(seen, "error42");
 /// assert_eq!(<bool as LabelValue>::CARDINALITY, Some(2));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a label value",
+    label = "not a label value",
+    note = "label values are strings, integers, `bool`, or enums with `#[derive(LabelValue)]`; \
+            for another type, implement `LabelValue` or convert it in the field"
+)]
 pub trait LabelValue {
     /// How many distinct values the type has, when finite and known at compile time. Default:
     /// `None`.

@@ -557,14 +557,10 @@ fn reserve(state: &mut State, family: &str, metric_type: MetricType) {
 
 /// vitals' families about the registry's own families, built at scrape time.
 fn internal_families(internal: Internal, state: &State, out: &mut Vec<MetricFamily>) {
-    let stats: Vec<_> = state
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Family(f) => Some(f.stats()),
-            _ => None,
-        })
-        .collect();
+    let families = state.entries.iter().filter_map(|e| match e {
+        Entry::Family(f) => Some(f),
+        _ => None,
+    });
     #[allow(clippy::cast_precision_loss)] // counts stay far below 2^53
     let build = || -> Result<Vec<MetricFamily>> {
         Ok(match internal {
@@ -578,13 +574,14 @@ fn internal_families(internal: Internal, state: &State, out: &mut Vec<MetricFami
                     EXPIRED_FAMILY,
                     "Series removed from a family after being idle for its expiry time.",
                 )?;
-                for family in &stats {
-                    if family.overflowed > 0 {
-                        overflow
-                            .add_counter(&[("family", &family.name)], family.overflowed as f64)?;
+                for family in families {
+                    let name = family.descriptor().name();
+                    let (overflowed, expired_count) = family.limit_counts();
+                    if overflowed > 0 {
+                        overflow.add_counter(&[("family", name)], overflowed as f64)?;
                     }
-                    if family.expired > 0 {
-                        expired.add_counter(&[("family", &family.name)], family.expired as f64)?;
+                    if expired_count > 0 {
+                        expired.add_counter(&[("family", name)], expired_count as f64)?;
                     }
                 }
                 vec![overflow, expired]
@@ -592,25 +589,25 @@ fn internal_families(internal: Internal, state: &State, out: &mut Vec<MetricFami
             Internal::Stats => {
                 let mut series =
                     MetricFamily::gauge(SERIES_FAMILY, "Series in each family of the registry.")?;
-                for family in &stats {
-                    series.add_gauge(&[("family", &family.name)], family.series as f64)?;
+                let mut bytes = 0;
+                for family in families {
+                    let stats = family.stats();
+                    series.add_gauge(&[("family", &stats.name)], stats.series as f64)?;
+                    bytes += stats.heap_bytes;
                 }
                 let mut heap = MetricFamily::gauge(
                     HEAP_FAMILY,
                     "Estimated heap bytes used by the registry's series.",
                 )?
                 .with_unit("bytes")?;
-                heap.add_gauge(
-                    &[],
-                    stats.iter().map(|f| f.heap_bytes).sum::<usize>() as f64,
-                )?;
+                heap.add_gauge(&[], bytes as f64)?;
                 vec![series, heap]
             }
         })
     };
-    // The names and labels above are valid, so building cannot fail; if it ever did, the
-    // families are left out rather than half written.
-    // Empty ones are left out: a family with no series says nothing.
+    // Empty ones are left out: a family with no series says nothing. The names and labels
+    // above are valid, so building cannot fail; if it ever did, the families are left out
+    // rather than half written.
     if let Ok(families) = build() {
         out.extend(families.into_iter().filter(|f| !f.is_empty()));
     }

@@ -22,12 +22,15 @@
 //!
 //! | crate | re-exported as | feature |
 //! | --- | --- | --- |
-//! | `vitals-core` | the crate root, [`collect`], [`self_metrics`], [`name`] | always |
+//! | `vitals-core` | the crate root, [`collect`], [`labels`], [`self_metrics`], [`name`] | always |
+//! | `vitals-derive` | `#[derive(LabelSet)]`, `#[derive(LabelValue)]` (beside the traits) | `derive` (default) |
 //! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Format`] | always |
+//! | this crate | [`testing`]: read series values, [`assert_sample!`], [`testing::LocalRegistry`] | always |
 //! | `vitals-http` | `http` (`vitals::http::serve`, `metrics_router`, `RequestMetricsLayer`) | `http` |
 //! | `vitals-textfile` | `textfile` (`TextfileWriter`) | `textfile` |
 //! | `vitals-push` | `push` (`Pusher`) | `push`, `push-async` |
 //! | `vitals-process` | `process` (`register`, `ProcessCollector`) | `process` |
+//! | `vitals-metrics` | `recorder` (`VitalsRecorder`, a `metrics` crate recorder) | `metrics` |
 //!
 //! `full` turns every feature on.
 
@@ -36,16 +39,27 @@
 pub use vitals_core::{
     default_registry, exponential_buckets, linear_buckets, Collector, Counter, Descriptor,
     DynamicLabels, Error, ErrorKind, Exemplar, Family, FloatCounter, FloatGauge, Gauge, Histogram,
-    HistogramOptions, Info, LabelSet, Metric, MetricBuilder, MetricFamily, MetricType, Number,
-    Observe, Registry, RegistryBuilder, Result, SeriesValue, ShardedCounter, StateSet,
+    HistogramOptions, Info, LabelSet, LabelValue, Metric, MetricBuilder, MetricFamily, MetricType,
+    Number, Observe, Registry, RegistryBuilder, Result, SeriesValue, ShardedCounter, StateSet,
     StateSetOptions, Summary, SummaryOptions, Timer, Unknown, Visitor, DEFAULT_BUCKETS,
 };
 
 /// What encoders and other visitors read at scrape time.
 pub use vitals_core::collect;
 
+/// The registry that code records into when it is not handed one, and the guard that sets it.
+pub use vitals_core::{current_registry, RegistryScope};
+
 /// Counts of updates vitals could not apply.
 pub use vitals_core::self_metrics;
+
+/// Typed label sets and values, and label text escaping.
+pub use vitals_core::labels;
+
+/// `#[derive(LabelSet)]` and `#[derive(LabelValue)]`. A derive macro and a trait live in
+/// different namespaces, so `use vitals::LabelSet;` brings both, as serde's `Serialize` does.
+#[cfg(feature = "derive")]
+pub use vitals_derive::{LabelSet, LabelValue};
 
 /// Name, label-name and unit validation.
 pub use vitals_core::name;
@@ -54,6 +68,10 @@ pub use vitals_core::name;
 pub use vitals_expfmt as expfmt;
 
 pub use vitals_expfmt::{encode, encode_to_string, Format};
+
+/// Test helpers: read a series' value, assert on it with a message that explains, make a fresh
+/// registry current for a test.
+pub mod testing;
 
 /// HTTP exposition: the `/metrics` service, the request-metrics layer, a standalone server.
 #[cfg(feature = "http")]
@@ -70,6 +88,11 @@ pub use vitals_push as push;
 /// The `process_*` collector.
 #[cfg(feature = "process")]
 pub use vitals_process as process;
+
+/// A `metrics` crate recorder: `metrics::counter!`, `gauge!` and `histogram!` recorded into a
+/// vitals registry.
+#[cfg(feature = "metrics")]
+pub use vitals_metrics as recorder;
 
 /// The README's examples, compiled and run as doctests so that the README cannot rot.
 #[doc = include_str!("../../../README.md")]

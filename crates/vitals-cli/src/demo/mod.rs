@@ -57,6 +57,8 @@ async fn serve(args: &DemoArgs) -> Result<(), Error> {
         .map_err(Error::Metrics)?;
     let metrics = Arc::new(metrics::DemoMetrics::register(&registry).map_err(Error::Metrics)?);
     registry.register_self_metrics();
+    // Series per family and heap bytes: what to look at first when cardinality grows.
+    registry.register_stats_metrics();
     vitals::process::register(&registry);
     let app = http::router(&registry)?;
     let textfile = match &args.textfile {

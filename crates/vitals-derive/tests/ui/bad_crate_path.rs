@@ -1,0 +1,7 @@
+#[derive(vitals::LabelValue)]
+#[label(crate = "vitals core")]
+enum Method {
+    Get,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(vitals::LabelValue)]
+enum Status {
+    Ok,
+    Error(u16),
+}
+
+fn main() {}

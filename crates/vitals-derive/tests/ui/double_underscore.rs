@@ -1,0 +1,6 @@
+#[derive(vitals::LabelSet)]
+struct Labels {
+    __name: &'static str,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+#[derive(vitals::LabelValue)]
+enum Method {
+    Get,
+    Post,
+    #[label(rename = "get")]
+    Fetch,
+}
+
+fn main() {}

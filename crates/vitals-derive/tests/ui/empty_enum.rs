@@ -1,0 +1,4 @@
+#[derive(vitals::LabelValue)]
+enum Never {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(vitals::LabelSet)]
+struct Request {
+    method: &'static str,
+    ratio: f64,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(vitals::LabelSet)]
+enum Method {
+    Get,
+    Post,
+}
+
+fn main() {}

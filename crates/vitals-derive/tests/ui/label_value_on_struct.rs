@@ -1,0 +1,6 @@
+#[derive(vitals::LabelValue)]
+struct Method {
+    name: &'static str,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(vitals::LabelValue)]
+enum Code {
+    #[label(rename = 404)]
+    NotFound,
+}
+
+fn main() {}

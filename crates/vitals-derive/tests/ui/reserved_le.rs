@@ -1,0 +1,7 @@
+#[derive(vitals::LabelSet)]
+struct Bucket {
+    route: &'static str,
+    le: bool,
+}
+
+fn main() {}

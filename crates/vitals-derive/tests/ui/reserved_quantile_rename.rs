@@ -1,0 +1,7 @@
+#[derive(vitals::LabelSet)]
+struct Labels {
+    #[label(rename = "quantile")]
+    q: bool,
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(vitals::LabelSet)]
+struct Request(bool, u16);
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(vitals::LabelSet)]
+struct Request;
+
+fn main() {}

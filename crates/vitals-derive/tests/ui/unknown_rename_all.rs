@@ -1,0 +1,7 @@
+#[derive(vitals::LabelValue)]
+#[label(rename_all = "camelCase")]
+enum Method {
+    Get,
+}
+
+fn main() {}
