@@ -85,6 +85,14 @@ enum Kind {
 }
 
 impl Kind {
+    fn family_name(&self) -> &str {
+        match self {
+            Kind::Counter(f) => f.descriptor().name(),
+            Kind::Gauge(f) => f.descriptor().name(),
+            Kind::Histogram(f) => f.descriptor().name(),
+        }
+    }
+
     fn want(&self) -> Want {
         match self {
             Kind::Counter(_) => Want::Counter,
@@ -109,6 +117,13 @@ impl Want {
             Want::Gauge => "gauge",
             Want::Histogram => "histogram",
         }
+    }
+}
+
+impl Dynamic {
+    /// Drops the entry of the family named `family` (its full name), once it is unregistered.
+    pub(crate) fn forget(&self, family: &str) {
+        write(&self.families).retain(|_, f| f.kind.family_name() != family);
     }
 }
 

@@ -107,8 +107,13 @@ pub(crate) struct FamilyCore<M: Metric> {
     max_series: Option<usize>,
     /// The registry-wide series budget this family draws from.
     budget: Arc<Budget>,
-    /// Where label sets past a limit go: created at the first overflow.
+    /// Where label sets past a limit go: created at the first overflow. Exposed while
+    /// `overflow_live`; [`clear`](Family::clear) hides it until the next overflow.
     overflow: OnceLock<M>,
+    overflow_live: AtomicBool,
+    /// Set when the family is unregistered: its series no longer count against the
+    /// registry's budget (changed under the write lock, so creations see it consistently).
+    detached: AtomicBool,
     overflowed: AtomicU64,
     overflow_logged: AtomicBool,
     idle_expiry: Option<Duration>,
@@ -214,6 +219,8 @@ impl<M: Metric> FamilyCore<M> {
             max_series: settings.max_series,
             budget: settings.budget,
             overflow: OnceLock::new(),
+            overflow_live: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
             overflowed: AtomicU64::new(0),
             overflow_logged: AtomicBool::new(false),
             idle_expiry: settings.idle_expiry,
@@ -268,7 +275,9 @@ impl<M: Metric> FamilyCore<M> {
         let mut owned = Vec::with_capacity(count);
         values.for_each(|v| owned.push(Box::<str>::from(v)));
         let text = self.render(owned.iter().map(|v| &**v));
-        self.budget.take();
+        if !self.detached.load(Ordering::Relaxed) {
+            self.budget.take();
+        }
         let SeriesMap {
             index,
             list,
@@ -323,7 +332,7 @@ impl<M: Metric> FamilyCore<M> {
     fn room(&self, len: usize) -> Room {
         if self.max_series.is_some_and(|max| len >= max) {
             Room::FamilyFull
-        } else if self.budget.exhausted() {
+        } else if !self.detached.load(Ordering::Relaxed) && self.budget.exhausted() {
             Room::RegistryFull
         } else {
             Room::Yes
@@ -334,6 +343,7 @@ impl<M: Metric> FamilyCore<M> {
     #[cold]
     fn overflowed<V: Values + ?Sized>(&self, values: &V) -> M {
         self.overflowed.fetch_add(1, Ordering::Relaxed);
+        self.overflow_live.store(true, Ordering::Relaxed);
         if !self.overflow_logged.swap(true, Ordering::Relaxed) {
             self.log_overflow(values);
         }
@@ -371,6 +381,10 @@ impl<M: Metric> FamilyCore<M> {
         let mut example = Vec::new();
         values.for_each(|v| example.push(format!("{v:?}")));
         let driver = match widest {
+            _ if map.list.is_empty() => "this family has no series of its own: the registry's \
+                other families hold them (see Registry::stats or vitals_registry_series for the \
+                largest), or raise the registry's limit"
+                .to_owned(),
             Some((label, distinct)) => format!(
                 "label {label:?} has the most distinct values ({distinct} in {} series): bound \
                  it (route templates, status classes) or raise the limit",
@@ -425,7 +439,9 @@ impl<M: Metric> FamilyCore<M> {
                 }
             }
         }
-        self.budget.give_back(1);
+        if !self.detached.load(Ordering::Relaxed) {
+            self.budget.give_back(1);
+        }
         self.retire_dense(|m| removed.metric.same_series(m));
     }
 
@@ -461,7 +477,10 @@ impl<M: Metric> FamilyCore<M> {
 
     fn clear(&self) {
         let mut map = self.write();
-        self.budget.give_back(map.list.len());
+        if !self.detached.load(Ordering::Relaxed) {
+            self.budget.give_back(map.list.len());
+        }
+        self.overflow_live.store(false, Ordering::Relaxed);
         map.index.clear();
         map.list.clear();
         map.activity.clear();
@@ -562,6 +581,9 @@ pub(crate) trait Collect: Send + Sync {
     fn limit_counts(&self) -> (u64, u64);
     fn expire_idle(&self, now: Instant) -> usize;
     fn clear(&self);
+    /// Clears the family and stops it counting against the registry's budget: it was
+    /// unregistered, and handles to it may live on.
+    fn detach(&self);
 }
 
 impl<M: Metric> Collect for FamilyCore<M> {
@@ -579,7 +601,11 @@ impl<M: Metric> Collect for FamilyCore<M> {
             series.metric.visit(&series.text, visitor);
         }
         drop(map);
-        if let Some(overflow) = self.overflow.get() {
+        let overflow = self
+            .overflow
+            .get()
+            .filter(|_| self.overflow_live.load(Ordering::Relaxed));
+        if let Some(overflow) = overflow {
             let text = self.render(self.label_names.iter().map(|_| OVERFLOW_LABEL_VALUE));
             overflow.visit(&text, visitor);
         }
@@ -629,6 +655,20 @@ impl<M: Metric> Collect for FamilyCore<M> {
     fn clear(&self) {
         FamilyCore::clear(self);
     }
+
+    fn detach(&self) {
+        let held = {
+            // Under the write lock, so no creation is half way between the check and the
+            // budget's `take`, and the count given back is exactly what was taken.
+            let map = self.write();
+            self.detached.store(true, Ordering::Relaxed);
+            map.list.len()
+        };
+        self.budget.give_back(held);
+        // Gives nothing back now that the family is detached; handles keep working,
+        // unexposed, and the series' memory is freed.
+        FamilyCore::clear(self);
+    }
 }
 
 impl<M: Metric, L> Family<M, L> {
@@ -639,7 +679,8 @@ impl<M: Metric, L> Family<M, L> {
         }
     }
 
-    /// Removes every series. Handles already given out keep working but are no longer exposed.
+    /// Removes every series, and hides the overflow series until the next overflow (its value
+    /// is kept). Handles already given out keep working but are no longer exposed.
     pub fn clear(&self) {
         self.core.clear();
     }
@@ -778,6 +819,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     }
 
     /// Removes the series for this label set; returns whether it existed.
+    ///
+    /// In a family with array-indexed lookups (an enumerable label set), the handle of each
+    /// label set is fixed: a removed series leaves the exposition, and its next lookup brings
+    /// it back with its value kept (and handles kept elsewhere are exposed again). In a hashed
+    /// family, as with [`Family::remove`], the next lookup starts a new series at zero and old
+    /// handles stay detached.
     pub fn remove_set(&self, labels: &L) -> bool {
         self.core.remove(&SetValues(labels))
     }

@@ -153,9 +153,11 @@ pub(crate) fn fingerprint<M: Metric>(metric: &M) -> u64 {
                 | SeriesValue::Unknown(value) => self.mix(value.as_f64().to_bits()),
                 SeriesValue::Histogram(h) => {
                     self.mix(h.sum.to_bits());
-                    if let Some(last) = h.counts.len().checked_sub(1) {
-                        self.mix(h.counts.get(last));
-                    }
+                    // The total count: the counts are per bucket, so the last one alone (`+Inf`)
+                    // misses observations in the finite buckets, and the sum misses 0.0.
+                    let count = (0..h.counts.len())
+                        .fold(0u64, |total, i| total.wrapping_add(h.counts.get(i)));
+                    self.mix(count);
                 }
                 SeriesValue::Summary(s) => {
                     self.mix(s.sum.to_bits());

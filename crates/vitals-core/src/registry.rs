@@ -439,8 +439,8 @@ impl Registry {
         let before = state.entries.len();
         state.entries.retain(|e| match e {
             Entry::Family(f) if f.descriptor().name() == name => {
-                // Its series no longer count against the registry's limit.
-                f.clear();
+                // Its series no longer count against the registry's limit, now or later.
+                f.detach();
                 false
             }
             _ => true,
@@ -448,6 +448,12 @@ impl Registry {
         let removed = state.entries.len() != before;
         if removed {
             state.claimed.retain(|_, owner| owner != name);
+        }
+        drop(state);
+        if removed {
+            // A later dynamic call by this name creates a new, exposed family. (After the
+            // registry's lock is released: the dynamic manager takes its own lock first.)
+            self.dynamic().forget(name);
         }
         removed
     }
