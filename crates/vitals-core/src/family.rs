@@ -580,7 +580,6 @@ pub(crate) trait Collect: Send + Sync {
     /// walking the series as [`stats`](Collect::stats) does.
     fn limit_counts(&self) -> (u64, u64);
     fn expire_idle(&self, now: Instant) -> usize;
-    fn clear(&self);
     /// Clears the family and stops it counting against the registry's budget: it was
     /// unregistered, and handles to it may live on.
     fn detach(&self);
@@ -650,10 +649,6 @@ impl<M: Metric> Collect for FamilyCore<M> {
 
     fn expire_idle(&self, now: Instant) -> usize {
         FamilyCore::expire_idle(self, now)
-    }
-
-    fn clear(&self) {
-        FamilyCore::clear(self);
     }
 
     fn detach(&self) {
