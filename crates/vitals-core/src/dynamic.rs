@@ -136,8 +136,9 @@ impl Registry {
     /// Fails with [`ErrorKind::InvalidConfig`] if the family was already created (its help and
     /// buckets are fixed by then).
     pub fn declare(&self, name: &str, declaration: Declaration) -> Result<()> {
-        let key = key(name);
-        if read(&self.dynamic().families).contains_key(key) {
+        // The type is not known yet: a counter's family may be keyed without `_total`.
+        let families = read(&self.dynamic().families);
+        if families.contains_key(name) || families.contains_key(key(name, Want::Counter)) {
             return Err(Error::new(
                 ErrorKind::InvalidConfig,
                 format!(
@@ -146,7 +147,8 @@ impl Registry {
                 ),
             ));
         }
-        write(&self.dynamic().declarations).insert(key.to_owned(), declaration);
+        drop(families);
+        write(&self.dynamic().declarations).insert(name.to_owned(), declaration);
         Ok(())
     }
 
@@ -281,19 +283,24 @@ impl Registry {
         labels: &[(&str, &str)],
         want: Want,
     ) -> Result<DynamicFamily> {
-        let key = key(name);
-        if let Some(family) = read(&self.dynamic().families).get(key) {
+        let key = key(name, want);
+        if let Some(family) = find(&read(&self.dynamic().families), name, key) {
             return Ok(family.clone());
         }
         let mut families = write(&self.dynamic().families);
         // Created by another thread between the two locks?
-        if let Some(family) = families.get(key) {
+        if let Some(family) = find(&families, name, key) {
             return Ok(family.clone());
         }
-        let declaration = read(&self.dynamic().declarations)
-            .get(key)
-            .cloned()
-            .unwrap_or_default();
+        let declaration = {
+            let declarations = read(&self.dynamic().declarations);
+            // Declared as called, or (a counter) with or without `_total`.
+            [name, key, &format!("{key}_total")]
+                .iter()
+                .find_map(|n| declarations.get(*n))
+                .cloned()
+                .unwrap_or_default()
+        };
         let names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
         let help = declaration.help.as_str();
         let kind = match want {
@@ -335,9 +342,28 @@ impl Registry {
     }
 }
 
-/// A counter may be named with or without `_total`; both mean one family.
-fn key(name: &str) -> &str {
-    name.strip_suffix("_total").unwrap_or(name)
+/// A counter may be named with or without `_total`; both mean one family. Other types keep
+/// their exact name (`conns_total` and `conns` are two gauges).
+fn key(name: &str, want: Want) -> &str {
+    match want {
+        Want::Counter => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    }
+}
+
+/// The family a call by `name` means: the one under its key, or a counter whose `_total`
+/// samples have that name (so that `set_gauge("jobs_total")` after `inc_counter("jobs")` is
+/// a type mismatch, not a name clash).
+fn find<'m>(
+    families: &'m HashMap<String, DynamicFamily>,
+    name: &str,
+    key: &str,
+) -> Option<&'m DynamicFamily> {
+    families.get(key).or_else(|| {
+        families
+            .get(self::key(name, Want::Counter))
+            .filter(|f| f.kind.want() == Want::Counter)
+    })
 }
 
 /// Writes the values of `labels` into `out` in the order of `names`, or says how the label

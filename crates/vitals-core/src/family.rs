@@ -263,13 +263,16 @@ impl<M: Metric> FamilyCore<M> {
         if let Some(position) = map.find(hash, values) {
             return map.hit(position, &self.generation);
         }
-        if !matches!(self.room(map.list.len()), Room::Yes) {
+        if !matches!(self.room(map.list.len()), Room::Yes) || self.is_overflow_set(values) {
             drop(map);
             return Some(self.overflowed(values));
         }
         let dense = slot.and_then(|i| self.dense.get(i));
-        // A dense label set that was removed comes back with the handle it had.
+        // A dense label set that was removed comes back with the handle it had. (A live
+        // slot belongs to another series: a `dense_index` that is not one-to-one must not
+        // merge two label sets.)
         let metric = dense
+            .filter(|s| !s.live.load(Ordering::Acquire))
             .and_then(|s| s.handle.get().cloned())
             .unwrap_or_else(|| M::from_options(&self.options));
         let mut owned = Vec::with_capacity(count);
@@ -300,7 +303,9 @@ impl<M: Metric> FamilyCore<M> {
         }
         if let Some(dense) = dense {
             let _ = dense.handle.set(metric.clone());
-            dense.live.store(true, Ordering::Release);
+            if dense.handle.get().is_some_and(|h| h.same_series(&metric)) {
+                dense.live.store(true, Ordering::Release);
+            }
         }
         Some(metric)
     }
@@ -330,7 +335,11 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn room(&self, len: usize) -> Room {
-        if self.max_series.is_some_and(|max| len >= max) {
+        // A family without labels has one series: nothing to bound, and an overflow series
+        // beside it would write the same sample twice.
+        if self.label_names.is_empty() {
+            Room::Yes
+        } else if self.max_series.is_some_and(|max| len >= max) {
             Room::FamilyFull
         } else if !self.detached.load(Ordering::Relaxed) && self.budget.exhausted() {
             Room::RegistryFull
@@ -339,12 +348,24 @@ impl<M: Metric> FamilyCore<M> {
         }
     }
 
+    /// Whether every value is the overflow marker: such a label set *is* the overflow series,
+    /// and creating it as a series of its own would write one sample twice.
+    fn is_overflow_set<V: Values + ?Sized>(&self, values: &V) -> bool {
+        let mut all = true;
+        values.for_each(|v| all &= v == OVERFLOW_LABEL_VALUE);
+        all && !self.label_names.is_empty()
+    }
+
     /// Counts an overflow, logs the first one, and returns the overflow series.
     #[cold]
     fn overflowed<V: Values + ?Sized>(&self, values: &V) -> M {
         self.overflowed.fetch_add(1, Ordering::Relaxed);
         self.overflow_live.store(true, Ordering::Relaxed);
-        if !self.overflow_logged.swap(true, Ordering::Relaxed) {
+        // Load first: under a cardinality explosion every lookup comes here, and a swap would
+        // write the shared line each time.
+        if !self.overflow_logged.load(Ordering::Relaxed)
+            && !self.overflow_logged.swap(true, Ordering::Relaxed)
+        {
             self.log_overflow(values);
         }
         self.overflow

@@ -61,9 +61,11 @@ pub trait LabelSet {
     fn visit_values(&self, visit: &mut dyn FnMut(&str));
 
     /// This label set's position in `0..CARDINALITY`: distinct label sets must get distinct
-    /// positions. Only called when [`CARDINALITY`](Self::CARDINALITY) is `Some`. Default: 0.
+    /// positions. Only called when [`CARDINALITY`](Self::CARDINALITY) is `Some`. Default:
+    /// `usize::MAX`, a position no array has, so a label set that sets `CARDINALITY` but not
+    /// this method is looked up by hashing, never merged with another.
     fn dense_index(&self) -> usize {
-        0
+        usize::MAX
     }
 }
 

@@ -347,8 +347,18 @@ impl Registry {
     /// - `vitals_series_expired_total{family}`: series removed by idle expiry.
     ///
     /// A family's series in the last two appear at its first overflow or expiry.
+    ///
+    /// Calling it again does nothing. If one of these names is already taken by a family of
+    /// yours, that family keeps it and the self-metric is not exposed.
     pub fn register_self_metrics(&self) {
         let mut state = self.write();
+        if state
+            .entries
+            .iter()
+            .any(|e| matches!(e, Entry::Internal(Internal::LimitCounters)))
+        {
+            return;
+        }
         let family = self_metrics::DROPPED_FAMILY;
         reserve(&mut state, family, MetricType::Counter);
         state.entries.push(Entry::Collector(
@@ -363,8 +373,17 @@ impl Registry {
     /// Adds gauges of the registry's size, for troubleshooting cardinality (seed 001):
     /// `vitals_registry_series{family}` (series per family) and `vitals_registry_heap_bytes`
     /// (the estimate of [`Registry::stats`]).
+    ///
+    /// Calling it again does nothing.
     pub fn register_stats_metrics(&self) {
         let mut state = self.write();
+        if state
+            .entries
+            .iter()
+            .any(|e| matches!(e, Entry::Internal(Internal::Stats)))
+        {
+            return;
+        }
         reserve(&mut state, SERIES_FAMILY, MetricType::Gauge);
         reserve(&mut state, HEAP_FAMILY, MetricType::Gauge);
         state.entries.push(Entry::Internal(Internal::Stats));
@@ -501,7 +520,13 @@ impl Registry {
             for family in &collected {
                 let desc = family.descriptor();
                 let names = claimed_names(desc.name(), desc.metric_type());
-                let own = internal || reserved.iter().any(|r| r == desc.name());
+                // vitals' own families are exposed only under names they reserved.
+                let own = if internal {
+                    state.claimed.get(desc.name()).map(String::as_str) == Some(desc.name())
+                        && !has_family(&state, desc.name())
+                } else {
+                    reserved.iter().any(|r| r == desc.name())
+                };
                 if names
                     .iter()
                     .any(|n| (!own && state.claimed.contains_key(n)) || seen.contains(n))
@@ -554,11 +579,24 @@ impl Registry {
     }
 }
 
-/// Claims a self-metric family's sample names for it.
+/// Claims a self-metric family's sample names for it, unless a family already claims one
+/// of them (which then keeps it).
 fn reserve(state: &mut State, family: &str, metric_type: MetricType) {
-    for sample in claimed_names(family, metric_type) {
+    let names = claimed_names(family, metric_type);
+    if names.iter().any(|n| state.claimed.contains_key(n)) {
+        return;
+    }
+    for sample in names {
         state.claimed.insert(sample, family.to_owned());
     }
+}
+
+/// Whether a registered family has this name.
+fn has_family(state: &State, name: &str) -> bool {
+    state
+        .entries
+        .iter()
+        .any(|e| matches!(e, Entry::Family(f) if f.descriptor().name() == name))
 }
 
 /// vitals' families about the registry's own families, built at scrape time.
@@ -684,7 +722,9 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
 
     /// Removes series that were neither looked up through the family nor changed in value
     /// for `idle` (checked at each scrape and by [`Registry::expire_idle`]). A series kept
-    /// as a handle and only ever set to the same value counts as idle. Default: never.
+    /// as a handle and only ever set to the same value counts as idle. An expired series'
+    /// kept handles are detached (their updates are no longer exposed), so in an expiring
+    /// family look series up at each use rather than keeping handles. Default: never.
     ///
     /// ```
     /// use std::time::Duration;

@@ -6,14 +6,16 @@
 //! enter a fresh registry so that they see only their own series, even when they run in
 //! parallel threads of one process.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 use crate::registry::{default_registry, Registry};
 
 thread_local! {
-    /// Entered registries, innermost last.
-    static ENTERED: RefCell<Vec<Registry>> = const { RefCell::new(Vec::new()) };
+    /// Entered registries, innermost last, each with its scope's id.
+    static ENTERED: RefCell<Vec<(u64, Registry)>> = const { RefCell::new(Vec::new()) };
+    /// The next scope id on this thread.
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The registry the current thread entered last (see [`Registry::enter`]), or the
@@ -32,17 +34,20 @@ thread_local! {
 /// ```
 pub fn current_registry() -> Registry {
     ENTERED
-        .with(|entered| entered.borrow().last().cloned())
+        .with(|entered| entered.borrow().last().map(|(_, r)| r.clone()))
         .unwrap_or_else(|| default_registry().clone())
 }
 
 /// Keeps a registry current on this thread until dropped; made by [`Registry::enter`].
 ///
 /// Not `Send`: a scope belongs to the thread that entered it. Async code that moves between
-/// threads should pass its registry explicitly instead.
+/// threads should pass its registry explicitly instead, and a scope should not be held across
+/// an `.await` (another task on the thread would see it). Dropping scopes out of order removes
+/// exactly the dropped one.
 #[must_use = "the registry stops being current when the scope is dropped"]
 #[derive(Debug)]
 pub struct RegistryScope {
+    id: u64,
     /// Makes the scope `!Send` and `!Sync`.
     _thread_bound: PhantomData<*const ()>,
 }
@@ -51,8 +56,14 @@ impl Registry {
     /// Makes this registry the [`current_registry`] of this thread until the returned scope is
     /// dropped. Scopes nest.
     pub fn enter(&self) -> RegistryScope {
-        ENTERED.with(|entered| entered.borrow_mut().push(self.clone()));
+        let id = NEXT_ID.with(|next| {
+            let id = next.get();
+            next.set(id.wrapping_add(1));
+            id
+        });
+        ENTERED.with(|entered| entered.borrow_mut().push((id, self.clone())));
         RegistryScope {
+            id,
             _thread_bound: PhantomData,
         }
     }
@@ -61,6 +72,11 @@ impl Registry {
 impl Drop for RegistryScope {
     fn drop(&mut self) {
         // Ignore a thread-local already torn down at thread exit: nothing is current any more.
-        let _ = ENTERED.try_with(|entered| entered.borrow_mut().pop());
+        let _ = ENTERED.try_with(|entered| {
+            let mut entered = entered.borrow_mut();
+            if let Some(position) = entered.iter().rposition(|(id, _)| *id == self.id) {
+                entered.remove(position);
+            }
+        });
     }
 }

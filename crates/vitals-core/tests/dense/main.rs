@@ -423,3 +423,28 @@ fn dense_family_with_idle_expiry_sees_lookups() {
         ["expiring_calls_total{method=\"GET\",outcome=\"ok\"} 1"]
     );
 }
+
+/// A hand-written label set that declares its cardinality but forgets `dense_index` must not
+/// merge label sets: the default position is outside every array, so lookups are hashed.
+#[test]
+fn forgotten_dense_index_does_not_merge_label_sets() {
+    struct Flag(bool);
+
+    impl LabelSet for Flag {
+        const CARDINALITY: Option<usize> = Some(2);
+        fn label_names() -> &'static [&'static str] {
+            &["flag"]
+        }
+        fn visit_values(&self, visit: &mut dyn FnMut(&str)) {
+            visit(if self.0 { "true" } else { "false" });
+        }
+    }
+
+    let r = Registry::new();
+    let family = r.counter("flags", "h").register_typed::<Flag>().unwrap();
+    family.get(&Flag(true)).inc();
+    family.get(&Flag(false)).inc_by(5);
+    assert_eq!(family.len(), 2);
+    assert_eq!(family.get(&Flag(true)).get(), 1);
+    assert_eq!(family.get(&Flag(false)).get(), 5);
+}

@@ -514,3 +514,28 @@ fn unregistered_dynamic_family_is_created_again_on_next_use() {
         "the update after unregister went nowhere:\n{t}"
     );
 }
+
+/// Only counters drop `_total` from their key: two gauges named `conns_total` and `conns`
+/// are two families.
+#[test]
+fn gauges_keep_their_exact_names() {
+    let r = Registry::new();
+    r.set_gauge("conns_total", &[], 1.0).unwrap();
+    r.set_gauge("conns", &[], 5.0).unwrap();
+    assert_eq!(r.dynamic_gauge("conns_total", &[]).unwrap().get(), 1.0);
+    assert_eq!(r.dynamic_gauge("conns", &[]).unwrap().get(), 5.0);
+}
+
+/// Scopes dropped out of order remove exactly themselves.
+#[test]
+fn scopes_dropped_out_of_order_remove_themselves() {
+    let outer = Registry::new();
+    let inner = Registry::new();
+    let a = outer.enter();
+    let b = inner.enter();
+    drop(a);
+    current_registry().set_gauge("where", &[], 1.0).unwrap();
+    assert_eq!(inner.family_names(), ["where"]);
+    assert!(outer.family_names().is_empty());
+    drop(b);
+}

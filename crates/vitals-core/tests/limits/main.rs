@@ -630,3 +630,39 @@ fn handle_of_an_unregistered_family_does_not_use_the_registry_budget() {
         "b overflowed against series that are not in the registry"
     );
 }
+
+/// A real label set spelled like the overflow series must not become a second series with
+/// the same labels: the exposition would carry one sample twice.
+#[test]
+fn label_set_spelled_like_the_overflow_series_is_the_overflow_series() {
+    let r = Registry::new();
+    let family = r
+        .counter("spelled", "h")
+        .with_max_series(1)
+        .register_family(&["u"])
+        .unwrap();
+    family.with_labels(&[OVERFLOW_LABEL_VALUE]).inc();
+    family.with_labels(&["x"]).inc();
+    family.with_labels(&["y"]).inc();
+    let text = encode_to_string(&r, Format::PrometheusText);
+    let line = format!("spelled_total{{u=\"{OVERFLOW_LABEL_VALUE}\"}}");
+    assert_eq!(text.matches(&line).count(), 1, "{text}");
+    assert!(text.contains(&format!("{line} 2\n")), "{text}");
+}
+
+/// A family without labels has one series; the registry's limit never gives it a second,
+/// overflow, one (which would write `name{}` twice once the budget frees up).
+#[test]
+fn families_without_labels_never_overflow() {
+    let r = Registry::builder().with_max_series(1).build().unwrap();
+    let first = r.counter("first", "h").register_family(&["k"]).unwrap();
+    first.with_labels(&["a"]).inc();
+    let second = r.counter("second", "h").register().unwrap();
+    second.inc();
+    first.clear();
+    r.counter("third", "h").register().unwrap().inc();
+    second.inc();
+    let text = encode_to_string(&r, Format::PrometheusText);
+    assert_eq!(text.matches("second_total").count(), 3, "{text}"); // HELP, TYPE, one sample
+    assert!(text.contains("second_total 2\n"), "{text}");
+}

@@ -511,3 +511,30 @@ fn family_names(r: &Registry) -> Vec<String> {
     r.visit(&mut names);
     names.0
 }
+
+/// A family of the user's that already has a self-metric's name keeps it: the self-metric is
+/// not exposed beside it, and registering the self-metrics twice changes nothing.
+#[test]
+fn self_metrics_yield_to_existing_families_and_register_once() {
+    let r = Registry::new();
+    r.counter("vitals_series_overflow", "mine")
+        .register()
+        .unwrap()
+        .inc();
+    r.register_self_metrics();
+    r.register_self_metrics();
+    r.register_stats_metrics();
+    r.register_stats_metrics();
+    let family = r
+        .counter("capped", "h")
+        .with_max_series(1)
+        .register_family(&["k"])
+        .unwrap();
+    family.with_labels(&["a"]).inc();
+    family.with_labels(&["b"]).inc();
+    let names = family_names(&r);
+    let count = |n: &str| names.iter().filter(|f| f.as_str() == n).count();
+    assert_eq!(count("vitals_series_overflow"), 1, "{names:?}");
+    assert_eq!(count("vitals_dropped_updates"), 1, "{names:?}");
+    assert_eq!(count("vitals_registry_series"), 1, "{names:?}");
+}
