@@ -139,6 +139,7 @@ fn readers_only_ever_see_complete_files() {
     // Big enough (about 300 KB) that a non-atomic write would be caught half-done.
     let family = registry
         .gauge("atomic_test_series", "Many series.")
+        .without_series_limit()
         .register_family(&["shard", "key"])
         .unwrap();
     let series = 5000;
