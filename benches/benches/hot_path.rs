@@ -1,11 +1,15 @@
-//! The hot path, vitals beside its peers in one run: updating a resolved handle, and finding a
-//! labeled series that already exists.
+//! The hot path, vitals beside its peers in one run: updating a resolved handle, finding a
+//! labeled series that already exists (by strings, and by a typed label set of enums), what the
+//! on/off switch costs an update, and what a lookup costs once a family is at its series limit.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use vitals::LabelSet as _;
 
 const BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -77,6 +81,7 @@ fn labeled_lookup(c: &mut Criterion) {
         .register_family(&["method", "route"])
         .unwrap();
     family.with_labels(&[method, route]).inc();
+    assert_eq!(family.len(), 1);
     group.bench_function("vitals", |b| {
         b.iter(|| family.with_labels(black_box(&[method, route])).inc());
     });
@@ -119,5 +124,286 @@ fn labeled_lookup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, counter_inc, histogram_observe, labeled_lookup);
+// Issue 4's typed label set: three labels whose every value is an enum variant or a `bool`, so
+// vitals indexes the 5 × 5 × 2 = 50 series in an array. The same types serve as
+// `prometheus-client`'s key (it hashes the struct: the enums' discriminants, no strings).
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, vitals::LabelValue, EncodeLabelValue)]
+#[label(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, vitals::LabelValue, EncodeLabelValue)]
+enum StatusClass {
+    #[label(rename = "1xx")]
+    Informational,
+    #[label(rename = "2xx")]
+    Success,
+    #[label(rename = "3xx")]
+    Redirection,
+    #[label(rename = "4xx")]
+    ClientError,
+    #[label(rename = "5xx")]
+    ServerError,
+}
+
+/// The typed label set; `success` is the outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, vitals::LabelSet, EncodeLabelSet)]
+struct Request {
+    method: Method,
+    status_class: StatusClass,
+    success: bool,
+}
+
+const METHODS: [(Method, &str); 5] = [
+    (Method::Get, "GET"),
+    (Method::Post, "POST"),
+    (Method::Put, "PUT"),
+    (Method::Delete, "DELETE"),
+    (Method::Patch, "PATCH"),
+];
+const STATUS_CLASSES: [(StatusClass, &str); 5] = [
+    (StatusClass::Informational, "1xx"),
+    (StatusClass::Success, "2xx"),
+    (StatusClass::Redirection, "3xx"),
+    (StatusClass::ClientError, "4xx"),
+    (StatusClass::ServerError, "5xx"),
+];
+const SUCCESS: [(bool, &str); 2] = [(false, "false"), (true, "true")];
+const COMBINATIONS: usize = 50;
+
+/// The 50 combinations, typed and as the strings vitals renders them, in a scrambled order
+/// (stride 17 through the 50) so that consecutive lookups differ in every label.
+fn combinations() -> Vec<(Request, [&'static str; 3])> {
+    let mut ordered = Vec::with_capacity(COMBINATIONS);
+    for (method, m) in METHODS {
+        for (status_class, s) in STATUS_CLASSES {
+            for (success, o) in SUCCESS {
+                let request = Request {
+                    method,
+                    status_class,
+                    success,
+                };
+                // The strings are exactly the typed set's values.
+                let mut values = Vec::new();
+                request.visit_values(&mut |v| values.push(v.to_owned()));
+                assert_eq!(values, [m, s, o]);
+                ordered.push((request, [m, s, o]));
+            }
+        }
+    }
+    let combinations: Vec<_> = (0..COMBINATIONS)
+        .map(|i| ordered[i * 17 % COMBINATIONS].clone())
+        .collect();
+    let mut dense: Vec<usize> = combinations.iter().map(|(r, _)| r.dense_index()).collect();
+    dense.sort_unstable();
+    dense.dedup();
+    assert_eq!(dense.len(), COMBINATIONS, "50 distinct dense indices");
+    combinations
+}
+
+/// The next index of a rotation through `n` items.
+#[inline]
+fn next(i: &mut usize, n: usize) -> usize {
+    let current = *i;
+    *i = if current + 1 == n { 0 } else { current + 1 };
+    current
+}
+
+fn typed_lookup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("typed_lookup_inc");
+    let combos = combinations();
+    let typed: Vec<Request> = combos.iter().map(|(r, _)| r.clone()).collect();
+    let strings: Vec<[&str; 3]> = combos.iter().map(|(_, s)| *s).collect();
+    const NAMES: [&str; 3] = ["method", "status_class", "success"];
+
+    let registry = vitals::Registry::new();
+    let family = registry
+        .counter("requests", "R.")
+        .register_typed::<Request>()
+        .unwrap();
+    assert_eq!(Request::CARDINALITY, Some(COMBINATIONS));
+    for labels in &typed {
+        family.get(labels).inc();
+    }
+    assert_eq!(family.len(), COMBINATIONS);
+    let mut i = 0;
+    group.bench_function("vitals-typed-get", |b| {
+        b.iter(|| {
+            family
+                .get(black_box(&typed[next(&mut i, COMBINATIONS)]))
+                .inc()
+        });
+    });
+    group.bench_function("vitals-typed-with", |b| {
+        b.iter(|| family.with(black_box(&typed[next(&mut i, COMBINATIONS)]), |c| c.inc()));
+    });
+    assert_eq!(family.len(), COMBINATIONS);
+
+    let dynamic = registry
+        .counter("requests_dynamic", "R.")
+        .register_family(&NAMES)
+        .unwrap();
+    for values in &strings {
+        dynamic.with_labels(values).inc();
+    }
+    assert_eq!(dynamic.len(), COMBINATIONS);
+    group.bench_function("vitals-dynamic", |b| {
+        b.iter(|| {
+            dynamic
+                .with_labels(black_box(&strings[next(&mut i, COMBINATIONS)]))
+                .inc()
+        });
+    });
+    assert_eq!(dynamic.len(), COMBINATIONS);
+
+    let tikv =
+        prometheus::IntCounterVec::new(prometheus::Opts::new("requests", "R."), &NAMES).unwrap();
+    for values in &strings {
+        tikv.with_label_values(values).inc();
+    }
+    group.bench_function("prometheus", |b| {
+        b.iter(|| {
+            tikv.with_label_values(black_box(&strings[next(&mut i, COMBINATIONS)]))
+                .inc()
+        });
+    });
+
+    let client = prometheus_client::metrics::family::Family::<
+        Request,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
+    for labels in &typed {
+        client.get_or_create(labels).inc();
+    }
+    group.bench_function("prometheus-client", |b| {
+        b.iter(|| {
+            client
+                .get_or_create(black_box(&typed[next(&mut i, COMBINATIONS)]))
+                .inc()
+        });
+    });
+
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    group.bench_function("metrics", |b| {
+        metrics::with_local_recorder(&recorder, || {
+            for [m, s, o] in &strings {
+                metrics::counter!("requests", "method" => *m, "status_class" => *s, "success" => *o)
+                    .increment(1);
+            }
+            b.iter(|| {
+                let [m, s, o] = *black_box(&strings[next(&mut i, COMBINATIONS)]);
+                metrics::counter!("requests", "method" => m, "status_class" => s, "success" => o)
+                    .increment(1);
+            });
+        });
+    });
+    group.finish();
+}
+
+/// The on/off switch's share of an update: the same `inc` beside the bare atomic it wraps, and
+/// with the switch off.
+fn switch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("switch_counter_inc");
+    let registry = vitals::Registry::new();
+    let counter = registry.counter("requests", "R.").register().unwrap();
+    assert!(vitals_core::switch::enabled());
+    group.bench_function("vitals-on", |b| b.iter(|| black_box(&counter).inc()));
+
+    // The floor: the one relaxed read-modify-write every crate's counter is.
+    let raw = Arc::new(AtomicU64::new(0));
+    group.bench_function("atomic-floor", |b| {
+        b.iter(|| {
+            black_box(&raw).fetch_add(1, Ordering::Relaxed);
+        });
+    });
+
+    let before = counter.get();
+    vitals_core::switch::set_enabled(false);
+    group.bench_function("vitals-off", |b| b.iter(|| black_box(&counter).inc()));
+    vitals_core::switch::set_enabled(true);
+    assert_eq!(
+        counter.get(),
+        before,
+        "no update lands while the switch is off"
+    );
+    group.finish();
+}
+
+/// A cardinality explosion: lookups of label sets the family has never seen, once it is at its
+/// series limit (the default, 2,000), beside lookups of series it has. Both rotate through 64
+/// label sets of the shared three-label scheme.
+fn at_limit(c: &mut Criterion) {
+    const ROTATION: usize = 64;
+    let mut group = c.benchmark_group("at_limit_lookup_inc");
+    let limit = vitals_core::limits::DEFAULT_MAX_SERIES_PER_FAMILY;
+    let registry = vitals::Registry::new();
+    let family = registry
+        .counter("requests", "R.")
+        .register_family(&vitals_bench::LABELS)
+        .unwrap();
+    for i in 0..limit {
+        let [m, r, s] = vitals_bench::label_values(i);
+        family.with_labels(&[&m, &r, &s]).inc();
+    }
+    assert_eq!(family.len(), limit);
+    assert_eq!(family.stats().overflowed, 0);
+
+    // Existing series spread over the family, and label sets past its end.
+    let hits: Vec<[String; 3]> = (0..limit)
+        .step_by(limit / ROTATION)
+        .take(ROTATION)
+        .map(vitals_bench::label_values)
+        .collect();
+    let misses: Vec<[String; 3]> = (limit..limit + ROTATION)
+        .map(vitals_bench::label_values)
+        .collect();
+    let (hits, misses) = (borrow(&hits), borrow(&misses));
+    assert_eq!((hits.len(), misses.len()), (ROTATION, ROTATION));
+
+    // A label set past the limit really goes to the overflow series.
+    family.with_labels(&misses[0]).inc();
+    assert_eq!((family.len(), family.stats().overflowed), (limit, 1));
+
+    let mut i = 0;
+    group.bench_function("vitals-hit", |b| {
+        b.iter(|| {
+            family
+                .with_labels(black_box(&hits[next(&mut i, ROTATION)]))
+                .inc()
+        });
+    });
+    assert_eq!(family.stats().overflowed, 1, "hits do not overflow");
+    group.bench_function("vitals-overflow", |b| {
+        b.iter(|| {
+            family
+                .with_labels(black_box(&misses[next(&mut i, ROTATION)]))
+                .inc()
+        });
+    });
+    assert_eq!(family.len(), limit, "no series created past the limit");
+    group.finish();
+}
+
+/// Label sets as the `&[&str]` a lookup takes.
+fn borrow(sets: &[[String; 3]]) -> Vec<[&str; 3]> {
+    sets.iter()
+        .map(|[m, r, s]| [m.as_str(), r.as_str(), s.as_str()])
+        .collect()
+}
+
+criterion_group!(
+    benches,
+    counter_inc,
+    histogram_observe,
+    labeled_lookup,
+    typed_lookup,
+    switch,
+    at_limit
+);
 criterion_main!(benches);

@@ -104,6 +104,15 @@ fn contention(c: &mut Criterion) {
     group.finish();
 }
 
+/// A registry without series limits: the default (2,000 per family) would send every series
+/// past the 2,000th to the overflow series, and the encoders would measure 2,001 series.
+fn unlimited_registry() -> vitals::Registry {
+    vitals::Registry::builder()
+        .without_series_limits()
+        .build()
+        .unwrap()
+}
+
 /// Series `i`'s counter value and histogram observation, so encoders see varied numbers.
 fn observation(i: usize) -> f64 {
     (i % 1000) as f64 / 97.0
@@ -116,7 +125,7 @@ fn encode_counters(c: &mut Criterion, series: usize) {
     group.measurement_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(series as u64));
 
-    let registry = vitals::Registry::new();
+    let registry = unlimited_registry();
     let family = registry
         .counter("requests", "R.")
         .register_family(&LABELS)
@@ -125,6 +134,7 @@ fn encode_counters(c: &mut Criterion, series: usize) {
         let [m, r, s] = label_values(i);
         family.with_labels(&[&m, &r, &s]).inc_by(i as u64);
     }
+    assert_eq!(family.len(), series);
     let mut buf = Vec::new();
     group.bench_function(BenchmarkId::new("vitals", series), |b| {
         b.iter(|| {
@@ -192,7 +202,7 @@ fn encode_histograms(c: &mut Criterion, series: usize) {
     group.measurement_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(series as u64));
 
-    let registry = vitals::Registry::new();
+    let registry = unlimited_registry();
     let family = registry
         .histogram("latency_seconds", "L.")
         .with_buckets(BUCKETS)
@@ -202,6 +212,7 @@ fn encode_histograms(c: &mut Criterion, series: usize) {
         let [m, r, s] = label_values(i);
         family.with_labels(&[&m, &r, &s]).observe(observation(i));
     }
+    assert_eq!(family.len(), series);
     let mut buf = Vec::new();
     group.bench_function(BenchmarkId::new("vitals", series), |b| {
         b.iter(|| {

@@ -26,7 +26,12 @@ fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
 
     let vitals = per_series(|| {
-        let registry = vitals::Registry::new();
+        // Without limits: by default a family keeps 2,000 series and sends the rest to one
+        // overflow series.
+        let registry = vitals::Registry::builder()
+            .without_series_limits()
+            .build()
+            .expect("valid registry");
         let family = registry
             .counter("requests", "R.")
             .register_family(&LABELS)
@@ -35,6 +40,7 @@ fn main() {
             let [m, r, s] = label_values(i);
             family.with_labels(&[&m, &r, &s]).inc();
         }
+        assert_eq!(family.len(), SERIES);
         drop(family);
         registry
     });

@@ -759,7 +759,7 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
     /// Registers a family whose label names and values come from the [`LabelSet`] type `L`.
     ///
     /// An enumerable label set (every value an enum or `bool`, at most
-    /// [`MAX_DENSE_SERIES`](crate::family::MAX_DENSE_SERIES) combinations) gets array-indexed
+    /// [`MAX_DENSE_SERIES`] combinations) gets array-indexed
     /// lookups.
     pub fn register_typed<L: LabelSet>(self) -> Result<Family<M, L>> {
         let dense = L::CARDINALITY.filter(|&n| n > 0 && n <= MAX_DENSE_SERIES);
