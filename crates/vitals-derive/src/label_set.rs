@@ -12,9 +12,6 @@ use crate::attrs::{self, Place};
 const NEEDS_NAMED_FIELDS: &str =
     "derive(LabelSet) needs a struct with named fields; each field becomes a label";
 
-/// Label names the encoders write themselves (as `vitals_core::name::RESERVED_LABEL_NAMES`).
-const RESERVED_LABEL_NAMES: &[&str] = &["le", "quantile"];
-
 /// One field of the struct, as the generated code needs it.
 struct Label<'a> {
     /// The field's identifier, for `self.field`.
@@ -161,58 +158,18 @@ fn struct_span(input: &DeriveInput, fields: &Fields) -> Span {
     }
 }
 
-/// Checks a label name against the Prometheus rules: `[a-zA-Z_][a-zA-Z0-9_]*`, not starting
-/// with `__`, not reserved. The error message says what to do, which depends on whether the
-/// name came from a `rename` (fix the string) or from the field's name (add a `rename`).
+/// Checks a label name with vitals-core's own rule (so the macro and the registry can never
+/// disagree), adding what to change in the source: the `rename` string if the name came from
+/// one, else the field.
 fn check_label_name(name: &str, renamed: bool) -> Result<(), String> {
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| b.is_ascii_alphabetic() || b == b'_' || (i > 0 && b.is_ascii_digit()));
-    if !valid {
-        let suggestion = suggest(name);
+    vitals_core::name::validate_label_name(name).map_err(|e| {
         let fix = if renamed {
-            format!("change the rename to a valid name such as \"{suggestion}\"")
+            "fix the rename"
         } else {
-            format!("rename the field, or set #[label(rename = \"{suggestion}\")] on it")
+            "rename the field, or set #[label(rename = \"...\")] on it"
         };
-        return Err(format!(
-            "`{name}` is not a valid Prometheus label name: it must match \
-             [a-zA-Z_][a-zA-Z0-9_]*; {fix}"
-        ));
-    }
-    let fix = if renamed {
-        "change the rename"
-    } else {
-        "rename the field, or set #[label(rename = \"...\")] on it"
-    };
-    if name.starts_with("__") {
-        return Err(format!(
-            "label name `{name}` is reserved: names starting with `__` belong to Prometheus; \
-             drop the leading underscores ({fix})"
-        ));
-    }
-    if RESERVED_LABEL_NAMES.contains(&name) {
-        return Err(format!(
-            "label name `{name}` is reserved: the encoders write `le` for histogram buckets and \
-             `quantile` for summaries; choose another name ({fix})"
-        ));
-    }
-    Ok(())
-}
-
-/// A valid spelling close to `name`, for error messages: every other character becomes `_`,
-/// and a leading digit gets a `_` before it.
-fn suggest(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out.to_ascii_lowercase()
+        format!("{} ({fix})", e.message())
+    })
 }
 
 /// Adds `FieldType: LabelValue` to the where clause for every field whose type mentions one of
@@ -267,13 +224,13 @@ mod tests {
             assert_eq!(check_label_name(valid, false), Ok(()), "{valid}");
         }
         for (invalid, fragment) in [
-            ("", "not a valid"),
-            ("1st", "not a valid"),
-            ("http-method", "not a valid"),
-            ("métode", "not a valid"),
-            ("a:b", "not a valid"),
-            ("__name__", "`__`"),
-            ("__", "`__`"),
+            ("", "invalid label name"),
+            ("1st", "invalid label name"),
+            ("http-method", "invalid label name"),
+            ("métode", "invalid label name"),
+            ("a:b", "invalid label name"),
+            ("__name__", "\"__\""),
+            ("__", "\"__\""),
             ("le", "reserved"),
             ("quantile", "reserved"),
         ] {
@@ -283,16 +240,11 @@ mod tests {
     }
 
     #[test]
-    fn suggestions_are_valid_names() {
-        for (name, suggestion) in [
-            ("http-method", "http_method"),
-            ("1st", "_1st"),
-            ("", "_"),
-            ("métode", "m_tode"),
-            ("Route.Name", "route_name"),
-        ] {
-            assert_eq!(suggest(name), suggestion);
-            assert_eq!(check_label_name(&suggest(name), true), Ok(()), "{name}");
-        }
+    fn messages_say_where_to_fix() {
+        let from_rename = check_label_name("http-method", true).expect_err("invalid");
+        assert!(from_rename.contains("\"http_method\""), "{from_rename}");
+        assert!(from_rename.ends_with("(fix the rename)"), "{from_rename}");
+        let from_field = check_label_name("le", false).expect_err("reserved");
+        assert!(from_field.contains("rename the field"), "{from_field}");
     }
 }
