@@ -831,7 +831,11 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         if let Some(handle) = slot.and_then(|i| self.core.dense_hit(i)) {
             return f(handle);
         }
-        f(&self.get(labels))
+        let series = self
+            .core
+            .get_or_create(&SetValues(labels), slot)
+            .unwrap_or_else(|| self.core.detached());
+        f(&series)
     }
 
     /// Removes the series for this label set; returns whether it existed.

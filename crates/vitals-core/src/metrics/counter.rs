@@ -78,9 +78,6 @@ impl Counter {
     /// assert_eq!(requests.exemplar().unwrap().labels().next(), Some(("trace_id", trace_id)));
     /// ```
     pub fn inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.inc_by_with_exemplar(1, labels);
     }
 
@@ -119,9 +116,6 @@ impl Counter {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn try_inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) -> Result<()> {
-        if !crate::switch::enabled() {
-            return Ok(());
-        }
         self.try_inc_by_with_exemplar(1, labels)
     }
 
@@ -301,9 +295,6 @@ impl FloatCounter {
     /// assert_eq!(retries.exemplar().map(|e| e.value()), Some(1.0));
     /// ```
     pub fn inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.inc_by_with_exemplar(1.0, labels);
     }
 
@@ -346,9 +337,6 @@ impl FloatCounter {
     /// assert_eq!(retries.get(), 1.0);
     /// ```
     pub fn try_inc_with_exemplar<V: Display>(&self, labels: &[(&str, V)]) -> Result<()> {
-        if !crate::switch::enabled() {
-            return Ok(());
-        }
         self.try_inc_by_with_exemplar(1.0, labels)
     }
 

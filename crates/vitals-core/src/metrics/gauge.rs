@@ -40,18 +40,12 @@ impl Gauge {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.add(1);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.sub(1);
     }
 
@@ -144,18 +138,12 @@ impl FloatGauge {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.inner.add(1.0);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
-        if !crate::switch::enabled() {
-            return;
-        }
         self.inner.add(-1.0);
     }
 
