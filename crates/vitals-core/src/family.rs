@@ -194,6 +194,16 @@ enum Room {
 }
 
 impl<M: Metric> FamilyCore<M> {
+    /// The validated options every series is built from.
+    pub(crate) fn options(&self) -> &M::Options {
+        &self.options
+    }
+
+    /// The label names, in order (constant labels not included).
+    pub(crate) fn label_names(&self) -> Vec<&str> {
+        self.label_names.iter().map(|n| &**n).collect()
+    }
+
     pub(crate) fn new(desc: Descriptor, settings: FamilySettings, options: M::Options) -> Self {
         let dense = (0..settings.dense.unwrap_or(0))
             .map(|_| DenseSlot {

@@ -29,6 +29,7 @@
 //! | [`family`] | [`Family`]: one series per label-value list |
 //! | [`labels`] | [`LabelSet`] for typed labels, escaping |
 //! | [`registry`] | [`Registry`], its builder, the per-metric builder, [`default_registry`], [`current_registry`] |
+//! | [`scope`] | [`current_registry`], [`Registry::enter`] and its [`RegistryScope`] |
 //! | [`dynamic`] | the dynamic manager: [`Registry::inc_counter`], [`Registry::set_gauge`], [`Registry::observe`] by name and label pairs |
 //! | [`limits`] | cardinality limits and overflow, idle expiry, [`Registry::stats`] |
 //! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
@@ -54,7 +55,7 @@ pub mod limits;
 pub mod metrics;
 pub mod name;
 pub mod registry;
-mod scope;
+pub mod scope;
 pub mod self_metrics;
 pub mod switch;
 
@@ -70,4 +71,4 @@ pub use metrics::{
     SummaryOptions, Timer, Unknown, DEFAULT_BUCKETS,
 };
 pub use registry::{default_registry, MetricBuilder, Registry, RegistryBuilder};
-pub use scope::{current_registry, RegistryScope};
+pub use scope::{current_registry, with_current_registry, RegistryScope};

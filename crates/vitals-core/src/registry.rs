@@ -62,6 +62,20 @@ struct State {
     /// Every sample name a registered family produces (its name and its suffixed names),
     /// mapped to the family that produces it.
     claimed: HashMap<String, String>,
+    /// Families registered with [`MetricBuilder::register_shared`], by name: the family
+    /// (an `Arc<FamilyCore<M>>`) and what a second registration must match.
+    shared: HashMap<String, SharedFamily>,
+}
+
+/// A family that several call sites register under one name (see
+/// [`MetricBuilder::register_shared`]).
+struct SharedFamily {
+    core: Arc<dyn std::any::Any + Send + Sync>,
+    label_names: Vec<String>,
+    help: String,
+    unit: Option<String>,
+    /// The family's options, compared by [`Metric::Options`]'s `PartialEq`.
+    options: Box<dyn std::any::Any + Send + Sync>,
 }
 
 enum Entry {
@@ -237,6 +251,18 @@ impl Registry {
                 budget: Arc::new(Budget::new(defaults.max_series)),
             }),
         }
+    }
+
+    /// Whether `self` and `other` are handles to the same registry (not merely equal ones).
+    ///
+    /// ```
+    /// use vitals_core::Registry;
+    /// let a = Registry::new();
+    /// assert!(a.ptr_eq(&a.clone()));
+    /// assert!(!a.ptr_eq(&Registry::new()));
+    /// ```
+    pub fn ptr_eq(&self, other: &Registry) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// A [`RegistryBuilder`] for a namespace and constant labels.
@@ -467,6 +493,7 @@ impl Registry {
         let removed = state.entries.len() != before;
         if removed {
             state.claimed.retain(|_, owner| owner != name);
+            state.shared.remove(name);
         }
         drop(state);
         if removed {
@@ -753,7 +780,33 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
 
     /// Registers a family with these label names, looked up by `&[&str]` values.
     pub fn register_family(self, label_names: &[&str]) -> Result<Family<M, DynamicLabels>> {
-        self.finish(label_names, None)
+        self.finish(label_names, None, false)
+    }
+
+    /// Registers a family that other call sites may register again under the same name: the
+    /// first registration creates it, later ones with the same type, label names, help, unit
+    /// and options (buckets, quantiles) return a handle to the same family. Anything else
+    /// fails with [`ErrorKind::DuplicateMetric`] saying what differs; so does a name taken by
+    /// [`register_family`](Self::register_family), which promises a family of its own.
+    ///
+    /// This is how `#[instrument]` on many functions records into one `function_calls_total`.
+    /// The series limit and idle expiry are the first registration's.
+    ///
+    /// ```
+    /// use vitals_core::{ErrorKind, Registry};
+    /// let registry = Registry::new();
+    /// let a = registry.counter("jobs", "Jobs run.").register_shared(&["queue"])?;
+    /// let b = registry.counter("jobs", "Jobs run.").register_shared(&["queue"])?;
+    /// a.with_labels(&["mail"]).inc();
+    /// b.with_labels(&["mail"]).inc();
+    /// assert_eq!(a.with_labels(&["mail"]).get(), 2);
+    ///
+    /// let other = registry.counter("jobs", "Jobs run.").register_shared(&["kind"]);
+    /// assert_eq!(other.unwrap_err().kind(), ErrorKind::DuplicateMetric);
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    pub fn register_shared(self, label_names: &[&str]) -> Result<Family<M, DynamicLabels>> {
+        self.finish(label_names, None, true)
     }
 
     /// Registers a family whose label names and values come from the [`LabelSet`] type `L`.
@@ -763,10 +816,15 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
     /// lookups.
     pub fn register_typed<L: LabelSet>(self) -> Result<Family<M, L>> {
         let dense = L::CARDINALITY.filter(|&n| n > 0 && n <= MAX_DENSE_SERIES);
-        self.finish(L::label_names(), dense)
+        self.finish(L::label_names(), dense, false)
     }
 
-    fn finish<L>(self, label_names: &[&str], dense: Option<usize>) -> Result<Family<M, L>> {
+    fn finish<L>(
+        self,
+        label_names: &[&str],
+        dense: Option<usize>,
+        shared: bool,
+    ) -> Result<Family<M, L>> {
         let options = self.options?;
         // Validate the full name: a namespace may make a name valid (`http` + `2xx_responses`).
         let full = match &self.registry.inner.namespace {
@@ -811,6 +869,11 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
         let core = Arc::new(FamilyCore::<M>::new(desc, settings, options));
 
         let mut state = self.registry.write();
+        if shared {
+            if let Some(existing) = state.shared.get(&name) {
+                return existing_shared(existing, &core).map(Family::from_core);
+            }
+        }
         if let Some(owner) = state.claimed.get(&name) {
             let kind = if *owner == name {
                 ErrorKind::DuplicateMetric
@@ -838,8 +901,59 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
         state
             .entries
             .push(Entry::Family(Arc::clone(&core) as Arc<dyn Collect>));
+        if shared {
+            let desc = &core.desc;
+            let entry = SharedFamily {
+                core: Arc::clone(&core) as Arc<dyn std::any::Any + Send + Sync>,
+                label_names: label_names.iter().map(|n| (*n).to_owned()).collect(),
+                help: desc.help().to_owned(),
+                unit: desc.unit().map(str::to_owned),
+                options: Box::new(core.options().clone()),
+            };
+            state.shared.insert(name, entry);
+        }
         Ok(Family::from_core(core))
     }
+}
+
+/// The family `existing` holds, if `wanted` (a registration not yet made) describes the same
+/// family; otherwise an error saying what differs.
+fn existing_shared<M: Metric>(
+    existing: &SharedFamily,
+    wanted: &FamilyCore<M>,
+) -> Result<Arc<FamilyCore<M>>> {
+    let desc = &wanted.desc;
+    let name = desc.name();
+    let differs = |what: String| {
+        Err(Error::new(
+            ErrorKind::DuplicateMetric,
+            format!(
+                "metric {name:?} is already registered as a shared family with {what}; register \
+                 it the same way everywhere, or choose another name"
+            ),
+        ))
+    };
+    let Ok(core) = Arc::clone(&existing.core).downcast::<FamilyCore<M>>() else {
+        return differs("another instrument type".to_owned());
+    };
+    let wanted_labels = wanted.label_names();
+    if existing.label_names != wanted_labels {
+        return differs(format!(
+            "the labels [{}] (this call gave [{}])",
+            existing.label_names.join(", "),
+            wanted_labels.join(", ")
+        ));
+    }
+    if existing.help != desc.help() {
+        return differs(format!("the help text {:?}", existing.help));
+    }
+    if existing.unit.as_deref() != desc.unit() {
+        return differs(format!("the unit {:?}", existing.unit));
+    }
+    if existing.options.downcast_ref::<M::Options>() != Some(wanted.options()) {
+        return differs(format!("other options ({:?})", core.options()));
+    }
+    Ok(core)
 }
 
 fn clash_error(kind: ErrorKind, name: &str, owner: &str) -> Error {

@@ -8,6 +8,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::registry::{default_registry, Registry};
 
@@ -16,6 +17,38 @@ thread_local! {
     static ENTERED: RefCell<Vec<(u64, Registry)>> = const { RefCell::new(Vec::new()) };
     /// The next scope id on this thread.
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Set for good by the first [`Registry::enter`] of any thread: until then every thread's
+/// current registry is the default one, and [`with_current_registry`] need not look at its
+/// thread-local (production code usually never enters a scope; tests do).
+static ANY_ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// Calls `f` with the [`current_registry`], without cloning it: the cheap way for code on a
+/// hot path (such as `#[instrument]`'s check that its cached handles belong to the current
+/// registry). Before any thread has entered a scope this is one relaxed load.
+///
+/// ```
+/// use vitals_core::{default_registry, scope::with_current_registry, Registry};
+///
+/// assert!(with_current_registry(|r| r.ptr_eq(default_registry())));
+/// let local = Registry::new();
+/// let _scope = local.enter();
+/// assert!(with_current_registry(|r| r.ptr_eq(&local)));
+/// ```
+pub fn with_current_registry<R>(f: impl FnOnce(&Registry) -> R) -> R {
+    if !ANY_ENTERED.load(Ordering::Relaxed) {
+        return f(default_registry());
+    }
+    // `try_with`: at thread exit the scope stack may be gone; nothing is entered then.
+    let entered = ENTERED
+        .try_with(|entered| entered.borrow().last().map(|(_, r)| r.clone()))
+        .ok()
+        .flatten();
+    match entered {
+        Some(registry) => f(&registry),
+        None => f(default_registry()),
+    }
 }
 
 /// The registry the current thread entered last (see [`Registry::enter`]), or the
@@ -61,6 +94,7 @@ impl Registry {
             next.set(id.wrapping_add(1));
             id
         });
+        ANY_ENTERED.store(true, Ordering::Relaxed);
         ENTERED.with(|entered| entered.borrow_mut().push((id, self.clone())));
         RegistryScope {
             id,

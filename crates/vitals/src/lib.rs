@@ -31,6 +31,9 @@
 //! | `vitals-push` | `push` (`Pusher`) | `push`, `push-async` |
 //! | `vitals-process` | `process` (`register`, `ProcessCollector`) | `process` |
 //! | `vitals-metrics` | `recorder` (`VitalsRecorder`, a `metrics` crate recorder) | `metrics` |
+//! | `vitals-instrument` | `instrument` (guards, trackers, instrument sets, error sinks) | `instrument` (default) |
+//! | `vitals-derive` | `#[vitals::instrument]` | `instrument` (default) |
+//! | `vitals-sentry` | `sentry` (`SentrySink`) | `sentry` |
 //!
 //! `full` turns every feature on.
 
@@ -88,6 +91,15 @@ pub use vitals_push as push;
 /// The `process_*` collector.
 #[cfg(feature = "process")]
 pub use vitals_process as process;
+
+/// Instrumentation: `#[vitals::instrument]`'s runtime, timers and guards, trackers, instrument
+/// sets, error sinks.
+#[cfg(feature = "instrument")]
+pub use vitals_instrument as instrument;
+
+/// The Sentry error sink.
+#[cfg(feature = "sentry")]
+pub use vitals_sentry as sentry;
 
 /// A `metrics` crate recorder: `metrics::counter!`, `gauge!` and `histogram!` recorded into a
 /// vitals registry.

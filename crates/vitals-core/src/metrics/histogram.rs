@@ -67,7 +67,7 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
 }
 
 /// The validated bucket bounds of a histogram family.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HistogramOptions {
     bounds: Arc<[f64]>,
 }

@@ -37,7 +37,7 @@ mod sealed {
 pub trait Metric: Clone + Send + Sync + 'static + sealed::Sealed {
     /// The validated per-family configuration every series is built from (bucket bounds,
     /// quantiles, states), or `()`.
-    type Options: Clone + Send + Sync + std::fmt::Debug + 'static;
+    type Options: Clone + Send + Sync + std::fmt::Debug + PartialEq + 'static;
 
     /// The family type this instrument produces.
     const TYPE: MetricType;

@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::self_metrics::{record, DropReason};
 
 /// The states of a [`StateSet`] family: non-empty, no repeats.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StateSetOptions {
     states: Arc<[Box<str>]>,
 }

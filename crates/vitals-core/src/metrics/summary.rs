@@ -20,7 +20,7 @@ use crate::self_metrics::{record, DropReason};
 /// lowest bins, and low quantiles lose their accuracy). Magnitudes below 1e-9 count as zero;
 /// `+Inf` and `-Inf` observations are counted exactly and rank above and below every finite
 /// value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SummaryOptions {
     quantiles: Arc<[f64]>,
     max_age: Duration,

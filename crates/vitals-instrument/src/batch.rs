@@ -1,0 +1,4 @@
+//! (being written)
+
+/// (being written)
+pub struct BatchTracker;
