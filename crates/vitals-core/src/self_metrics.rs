@@ -38,11 +38,15 @@ pub enum DropReason {
     /// and its siblings) that named an existing metric with other label names or another type,
     /// or a new one with an invalid name; the caller got the error.
     DynamicRejected,
+    /// A call of an instrumented function (`#[instrument]`) whose metrics could not be
+    /// registered (a name or label clash with another family); the call ran unrecorded and a
+    /// warning naming the function was logged once.
+    InstrumentRejected,
 }
 
 impl DropReason {
     /// Every reason, in the order of [`DropReason::label`].
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 9] = [
         Self::InvalidIncrement,
         Self::NanObservation,
         Self::LabelCountMismatch,
@@ -51,6 +55,7 @@ impl DropReason {
         Self::CollectorLabelClash,
         Self::InvalidExemplar,
         Self::DynamicRejected,
+        Self::InstrumentRejected,
     ];
 
     /// The value of the `reason` label.
@@ -64,6 +69,7 @@ impl DropReason {
             Self::CollectorLabelClash => "collector_label_clash",
             Self::InvalidExemplar => "invalid_exemplar",
             Self::DynamicRejected => "dynamic_rejected",
+            Self::InstrumentRejected => "instrument_rejected",
         }
     }
 
@@ -74,6 +80,13 @@ impl DropReason {
 
 static DROPPED: [AtomicU64; DropReason::ALL.len()] =
     [const { AtomicU64::new(0) }; DropReason::ALL.len()];
+
+/// Counts one update that could not be applied, for code outside this crate that drops
+/// updates on vitals' behalf (such as `#[instrument]`'s runtime).
+#[cold]
+pub fn record_drop(reason: DropReason) {
+    record(reason);
+}
 
 #[cold]
 pub(crate) fn record(reason: DropReason) {

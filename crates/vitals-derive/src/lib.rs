@@ -1,6 +1,6 @@
 //! # vitals-derive
 //!
-//! Derive macros for typed labels in the [vitals] Prometheus metrics framework: a struct whose
+//! `#[instrument]`, which records the calls of a function (see its docs), and derive macros for typed labels in the [vitals] Prometheus metrics framework: a struct whose
 //! fields are labels becomes a `LabelSet` with `#[derive(LabelSet)]`, and an enum whose variants
 //! are a label's values becomes a `LabelValue` with `#[derive(LabelValue)]`. Depend on `vitals`
 //! (feature `derive`, on by default), which re-exports both beside the traits of the same name,
@@ -42,6 +42,8 @@
 
 mod attrs;
 mod case;
+mod error_label;
+mod instrument;
 mod label_set;
 mod label_value;
 
@@ -132,6 +134,118 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     label_value::expand(input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Records every call of a function: a call counter by result, a duration histogram and an
+/// in-flight gauge, shared by all instrumented functions of a registry (the names are
+/// `vitals::instrument::function`'s). Works on free functions and methods, sync and `async`,
+/// functions returning `impl Future` and `#[async_trait]` methods (`Pin<Box<dyn Future>>`).
+///
+/// ```
+/// use vitals::testing::{sample, LocalRegistry};
+///
+/// #[vitals::instrument]
+/// fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+///     text.parse()
+/// }
+///
+/// let registry = LocalRegistry::new();
+/// assert!(parse_port("8080").is_ok());
+/// assert!(parse_port("http").is_err());
+///
+/// let calls = |result| {
+///     let labels = [("function", "parse_port"), ("module", module_path!()), ("result", result), ("error_kind", "")];
+///     sample(&registry, "function_calls_total", &labels)
+/// };
+/// assert_eq!(calls("ok"), Some(1.0));
+/// assert_eq!(calls("error"), Some(1.0));
+/// ```
+///
+/// `result` is `ok`, `error` (an `Err`, or a panic with `error_kind="panic"`) or `cancelled`
+/// (a future dropped before it finished). A function that does not return a `Result` always
+/// succeeds. Errors are also reported to the installed error sink
+/// (`vitals::instrument::sink`), with the series' labels.
+///
+/// | option | effect | default |
+/// | --- | --- | --- |
+/// | `name = "label"` | the `function` label value | the function's name |
+/// | `calls = "name"` | the call counter's name | `function_calls` (`_total` in the exposition) |
+/// | `duration = "name"` | the duration histogram's name | `function_call_duration_seconds` |
+/// | `in_flight = "name"` or `false` | the in-flight gauge's name, or none | `function_calls_in_flight` |
+/// | `buckets = [..]` or a `&'static [f64]` constant | the histogram's bounds | `vitals::DEFAULT_BUCKETS` |
+/// | `labels(k = "v", ..)` | constant labels on every series of the function | none |
+/// | `registry = expr` | the registry (a `Registry`, `&Registry` or a static that derefs to one), evaluated once | the current registry |
+/// | `error_kind` | the `error_kind` label from the error's `vitals::instrument::ErrorLabel` | empty |
+/// | `error_kind = path` | the `error_kind` label from `fn(&E) -> &'static str` | empty |
+/// | `report_errors = false` | errors are counted but not sent to the error sink | sent |
+/// | `crate = "path"` | where the expansion finds `vitals` | `::vitals` |
+///
+/// ```
+/// use vitals::instrument::ErrorLabel;
+/// use vitals::testing::{sample, LocalRegistry};
+///
+/// #[derive(Debug, ErrorLabel)]
+/// enum JiraError { Timeout, Rejected { status: u16 } }
+///
+/// struct Jira;
+/// impl Jira {
+///     #[vitals::instrument(calls = "jira_calls", labels(component = "jira"), error_kind, in_flight = false)]
+///     async fn create_issue(&self, title: &str) -> Result<u64, JiraError> {
+///         if title.is_empty() { Err(JiraError::Rejected { status: 400 }) } else { Ok(7) }
+///     }
+/// }
+///
+/// let registry = LocalRegistry::new();
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// runtime.block_on(async {
+///     Jira.create_issue("disk full").await.unwrap();
+///     Jira.create_issue("").await.unwrap_err();
+/// });
+/// let error = [("component", "jira"), ("function", "create_issue"), ("module", module_path!()),
+///              ("result", "error"), ("error_kind", "rejected")];
+/// assert_eq!(sample(&registry, "jira_calls_total", &error), Some(1.0));
+/// ```
+///
+/// Misuse is a compile error: an unknown option, an invalid metric or label name, a constant
+/// label named like one of the macro's own labels, literal buckets out of order, `error_kind`
+/// on a function that does not return a `Result`, a `const fn`:
+///
+/// ```compile_fail
+/// #[vitals::instrument(buckets = [1.0, 0.5])]
+/// fn f() {}
+/// ```
+#[proc_macro_attribute]
+pub fn instrument(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument::expand(args.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `vitals::instrument::ErrorLabel` for an error enum: each variant's name in
+/// snake_case (whatever its fields) is its `error_kind`, unless the enum says
+/// `#[label(rename_all = "...")]` or the variant `#[label(rename = "...")]`. Two variants may
+/// share a kind.
+///
+/// ```
+/// use vitals::instrument::ErrorLabel;
+///
+/// #[derive(ErrorLabel)]
+/// enum DbError {
+///     PoolTimeout,
+///     Query(String),
+///     #[label(rename = "constraint")]
+///     UniqueViolation { table: &'static str },
+/// }
+///
+/// assert_eq!(DbError::Query("syntax".into()).error_label(), "query");
+/// assert_eq!(DbError::UniqueViolation { table: "users" }.error_label(), "constraint");
+/// ```
+#[proc_macro_derive(ErrorLabel, attributes(label))]
+pub fn derive_error_label(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    error_label::expand(input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -22,7 +22,7 @@
 //!
 //! | crate | re-exported as | feature |
 //! | --- | --- | --- |
-//! | `vitals-core` | the crate root, [`collect`], [`labels`], [`self_metrics`], [`name`] | always |
+//! | `vitals-core` | the crate root, [`collect`], [`labels`], [`self_metrics`], [`name`], [`switch`], [`limits`] | always |
 //! | `vitals-derive` | `#[derive(LabelSet)]`, `#[derive(LabelValue)]` (beside the traits) | `derive` (default) |
 //! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Format`] | always |
 //! | this crate | [`testing`]: read series values, [`assert_sample!`], [`testing::LocalRegistry`] | always |
@@ -64,6 +64,12 @@ pub use vitals_core::labels;
 #[cfg(feature = "derive")]
 pub use vitals_derive::{LabelSet, LabelValue};
 
+/// The global on/off switch (`METRICS_ENABLED`).
+pub use vitals_core::switch;
+
+/// Cardinality limits, overflow, idle expiry and registry statistics.
+pub use vitals_core::limits;
+
 /// Name, label-name and unit validation.
 pub use vitals_core::name;
 
@@ -96,6 +102,10 @@ pub use vitals_process as process;
 /// sets, error sinks.
 #[cfg(feature = "instrument")]
 pub use vitals_instrument as instrument;
+
+/// `#[vitals::instrument]` (an attribute; the module of the same name holds its runtime).
+#[cfg(feature = "instrument")]
+pub use vitals_derive::instrument;
 
 /// The Sentry error sink.
 #[cfg(feature = "sentry")]
