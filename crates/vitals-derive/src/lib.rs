@@ -191,7 +191,7 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 ///
 /// struct Jira;
 /// impl Jira {
-///     #[vitals::instrument(calls = "jira_calls", labels(component = "jira"), error_kind, in_flight = false)]
+///     #[vitals::instrument(calls = "jira_calls", labels(component = "jira"), duration = "jira_call_duration_seconds", error_kind, in_flight = false)]
 ///     async fn create_issue(&self, title: &str) -> Result<u64, JiraError> {
 ///         if title.is_empty() { Err(JiraError::Rejected { status: 400 }) } else { Ok(7) }
 ///     }

@@ -96,6 +96,13 @@ const SITE_LABELS: [&str; 2] = ["function", "module"];
 /// let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
 /// assert_eq!(io.error_label(), "connection_refused");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no error kind for `#[instrument(error_kind)]`",
+    label = "the error type of this function must implement `ErrorLabel`",
+    note = "derive it on an error enum with `#[derive(ErrorLabel)]`, implement \
+            `vitals::instrument::ErrorLabel`, or name a function: `error_kind = path::to::fn` \
+            taking `&{Self}` and returning `&'static str`"
+)]
 pub trait ErrorLabel {
     /// The error's kind: a short snake_case name from a small fixed set.
     fn error_label(&self) -> &'static str;
@@ -390,12 +397,15 @@ impl FunctionSite {
                 .chain(rest.iter().copied())
                 .collect()
         };
+        // Every family first, then the series: a function that cannot have all three
+        // families leaves no zero-valued series behind.
         let calls = registry
             .counter(spec.calls, "Calls of instrumented functions, by result.")
             .register_shared(&names(&CALL_LABELS))?;
-        let ok = calls.try_with_labels(&values(&[spec.function, spec.module, OK, ""]))?;
-        let error = calls.try_with_labels(&values(&[spec.function, spec.module, ERROR, ""]))?;
-        let duration = registry.histogram(spec.duration, "Time taken by calls of instrumented functions.");
+        let duration = registry.histogram(
+            spec.duration,
+            "Time taken by calls of instrumented functions.",
+        );
         let duration = if spec.duration.ends_with("_seconds") {
             duration.with_unit("seconds")
         } else {
@@ -403,15 +413,21 @@ impl FunctionSite {
         };
         let duration = duration
             .with_buckets(spec.buckets)
-            .register_shared(&names(&SITE_LABELS))?
-            .try_with_labels(&values(&[spec.function, spec.module]))?;
+            .register_shared(&names(&SITE_LABELS))?;
         let in_flight = match spec.in_flight {
             Some(name) => Some(
                 registry
                     .gauge(name, "Calls of instrumented functions in progress.")
-                    .register_shared(&names(&SITE_LABELS))?
-                    .try_with_labels(&values(&[spec.function, spec.module]))?,
+                    .register_shared(&names(&SITE_LABELS))?,
             ),
+            None => None,
+        };
+        let site = values(&[spec.function, spec.module]);
+        let ok = calls.try_with_labels(&values(&[spec.function, spec.module, OK, ""]))?;
+        let error = calls.try_with_labels(&values(&[spec.function, spec.module, ERROR, ""]))?;
+        let duration = duration.try_with_labels(&site)?;
+        let in_flight = match in_flight {
+            Some(family) => Some(family.try_with_labels(&site)?),
             None => None,
         };
         Ok(Handles {

@@ -132,7 +132,14 @@ struct Jira {
 }
 
 impl Jira {
-    #[vitals::instrument(calls = "jira_calls", labels(component = "jira"), error_kind, in_flight = false)]
+    // Constant labels: the families this function cannot share with others get its own names.
+    #[vitals::instrument(
+        calls = "jira_calls",
+        duration = "jira_call_duration_seconds",
+        in_flight = false,
+        labels(component = "jira"),
+        error_kind
+    )]
     fn create_issue(&mut self, title: &str) -> Result<u64, JiraError> {
         match title {
             "" => Err(JiraError::Rejected { status: 400 }),
@@ -189,6 +196,12 @@ fn methods_with_error_kinds_and_constant_labels() {
         None
     );
     assert_eq!(calls(&registry, "function_calls_total", "created_mut", "ok", ""), Some(1.0));
+    let jira_durations = histogram(
+        &registry,
+        "jira_call_duration_seconds",
+        &[("component", "jira"), ("function", "create_issue"), ("module", MODULE)],
+    );
+    assert_eq!(jira_durations.map(|h| h.count), Some(5));
 }
 
 fn kind_of(error: &std::io::Error) -> &'static str {
@@ -377,6 +390,9 @@ fn a_clash_with_another_definition_runs_unrecorded_and_is_counted() {
     assert_eq!(clashing(), 1);
     assert_eq!(clashing(), 1);
     assert_eq!(dropped("instrument_rejected") - before, 2.0);
+    // No family of it was half made: not even a zero-valued series.
+    let text = vitals::encode_to_string(&registry, vitals::Format::PrometheusText);
+    assert!(!text.contains("clashing"), "{text}");
     assert_eq!(
         sample(
             &registry,

@@ -1,0 +1,6 @@
+#[vitals::instrument]
+const fn work() -> u32 {
+    1
+}
+
+fn main() {}

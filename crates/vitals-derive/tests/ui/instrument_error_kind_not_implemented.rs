@@ -1,0 +1,9 @@
+#[derive(Debug)]
+struct Plain;
+
+#[vitals::instrument(error_kind)]
+fn work() -> Result<(), Plain> {
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[vitals::instrument(error_kind)]
+fn work() -> u32 {
+    1
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[derive(vitals::instrument::ErrorLabel)]
+struct Failure;
+
+fn main() {}

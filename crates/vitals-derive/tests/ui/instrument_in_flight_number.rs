@@ -1,0 +1,4 @@
+#[vitals::instrument(in_flight = 3)]
+fn work() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[vitals::instrument(calls = "jobs-run")]
+fn work() {}
+
+fn main() {}

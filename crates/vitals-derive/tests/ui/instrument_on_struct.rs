@@ -1,0 +1,4 @@
+#[vitals::instrument]
+struct Work;
+
+fn main() {}

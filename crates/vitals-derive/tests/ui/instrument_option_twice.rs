@@ -1,0 +1,4 @@
+#[vitals::instrument(calls = "a", calls = "b")]
+fn work() {}
+
+fn main() {}

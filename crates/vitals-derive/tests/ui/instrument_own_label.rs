@@ -1,0 +1,4 @@
+#[vitals::instrument(labels(result = "x"))]
+fn work() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[vitals::instrument(labels(le = "1"))]
+fn work() {}
+
+fn main() {}

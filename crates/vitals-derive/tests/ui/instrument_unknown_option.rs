@@ -1,0 +1,4 @@
+#[vitals::instrument(histogram = "x")]
+fn work() {}
+
+fn main() {}
