@@ -128,6 +128,7 @@ impl Default for Registry {
 ///     .unwrap();
 /// requests.inc();
 /// ```
+#[inline]
 pub fn default_registry() -> &'static Registry {
     static DEFAULT: OnceLock<Registry> = OnceLock::new();
     DEFAULT.get_or_init(|| {

@@ -23,7 +23,10 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
     let rule = match &attrs.rename_all {
         None => RenameRule::SnakeCase,
         Some(name) => RenameRule::from_name(&name.value()).ok_or_else(|| {
-            syn::Error::new(name.span(), format!("unknown rename_all rule \"{}\"", name.value()))
+            syn::Error::new(
+                name.span(),
+                format!("unknown rename_all rule \"{}\"", name.value()),
+            )
         })?,
     };
     let mut arms = Vec::with_capacity(data.variants.len());

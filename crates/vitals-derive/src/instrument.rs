@@ -57,7 +57,10 @@ fn parse_options(args: TokenStream) -> syn::Result<Options> {
             "name" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 if lit.value().is_empty() {
-                    return Err(syn::Error::new(lit.span(), "the function label may not be empty"));
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "the function label may not be empty",
+                    ));
                 }
                 if o.name.replace(lit).is_some() {
                     return Err(repeated());
@@ -66,7 +69,11 @@ fn parse_options(args: TokenStream) -> syn::Result<Options> {
             "calls" | "duration" => {
                 let lit: LitStr = meta.value()?.parse()?;
                 check_metric_name(&lit)?;
-                let slot = if key == "calls" { &mut o.calls } else { &mut o.duration };
+                let slot = if key == "calls" {
+                    &mut o.calls
+                } else {
+                    &mut o.duration
+                };
                 if slot.replace(lit).is_some() {
                     return Err(repeated());
                 }
@@ -337,7 +344,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             let inner = typed_body(&sig.output);
             quote_spanned! {span=>
                 #site
-                let __vitals_call = __VITALS_SITE.start();
+                let mut __vitals_call = __VITALS_SITE.start();
                 let __vitals_result = #private::call_once(move || { #inner });
                 {
                     #probes
@@ -394,7 +401,9 @@ fn returns_result(item: &ItemFn) -> bool {
 fn kind_expr(options: &Options, krate: &Path) -> TokenStream {
     let private = quote!(#krate::instrument::__private);
     match &options.error_kind {
-        None => quote! { |_: &_| -> ::core::option::Option<&'static str> { ::core::option::Option::None } },
+        None => {
+            quote! { |_: &_| -> ::core::option::Option<&'static str> { ::core::option::Option::None } }
+        }
         Some(None) => quote! {
             |__vitals_value: &_| #private::error_kind(__vitals_value, |__vitals_error| {
                 #krate::instrument::ErrorLabel::error_label(__vitals_error)

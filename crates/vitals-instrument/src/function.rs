@@ -215,7 +215,10 @@ impl FunctionSpec {
 
     /// Constant labels added to every series of the function, before the others. Functions
     /// sharing a family must use the same constant label names. Default: none.
-    pub const fn with_const_labels(mut self, labels: &'static [(&'static str, &'static str)]) -> Self {
+    pub const fn with_const_labels(
+        mut self,
+        labels: &'static [(&'static str, &'static str)],
+    ) -> Self {
         self.const_labels = labels;
         self
     }
@@ -256,7 +259,7 @@ impl FunctionSpec {
 ///
 /// let registry = vitals_core::Registry::new();
 /// let _scope = registry.enter();
-/// let call = SITE.start();
+/// let mut call = SITE.start();
 /// // ... the function's work ...
 /// call.finish(Outcome::Ok, None);
 /// assert_eq!(
@@ -353,6 +356,7 @@ impl FunctionSite {
         })
     }
 
+    #[inline]
     fn usable(&'static self, resolved: &'static Resolved) -> Option<HandlesRef> {
         match &resolved.handles {
             Some(h) => Some(HandlesRef::Cached(h)),
@@ -462,9 +466,10 @@ impl HandlesRef {
 #[must_use = "a call records when finished or dropped"]
 pub struct Call {
     site: &'static FunctionSite,
-    /// `None`: metrics are off, or the site's families could not be registered.
+    /// `None`: metrics are off, the site's families could not be registered, or the call is
+    /// recorded.
     handles: Option<HandlesRef>,
-    /// `None` once recorded (or when metrics are off).
+    /// `None` when metrics are off.
     start: Option<Instant>,
 }
 
@@ -480,13 +485,17 @@ impl Call {
     /// Records the call's end: its duration, its result and (for an error with `kind`) its
     /// error kind; reports an error to the [error sink](crate::sink).
     #[inline]
-    pub fn finish(mut self, outcome: private::Outcome<'_>, kind: Option<&'static str>) {
-        let Some(start) = self.start.take() else {
+    pub fn finish(&mut self, outcome: private::Outcome<'_>, kind: Option<&'static str>) {
+        // By reference, and the start read in place: moving the call (or its start) copies it
+        // with 16-byte loads of what was stored in smaller parts, a store-forwarding stall
+        // measurable beside the clock reads. Taking the handles marks the call finished.
+        let Some(handles) = self.handles.take() else {
             return;
         };
-        let Some(handles) = self.handles.as_ref().map(HandlesRef::get) else {
+        let Some(start) = &self.start else {
             return;
         };
+        let handles = handles.get();
         if let Some(gauge) = &handles.in_flight {
             gauge.dec();
         }
@@ -499,7 +508,12 @@ impl Call {
 
     /// Counts an error (or a panic: `error` is `None`), and reports a real error.
     #[cold]
-    fn failed(&self, handles: &Handles, kind: Option<&'static str>, error: Option<private::ErrorOf<'_>>) {
+    fn failed(
+        &self,
+        handles: &Handles,
+        kind: Option<&'static str>,
+        error: Option<private::ErrorOf<'_>>,
+    ) {
         let spec = &self.site.spec;
         match kind {
             None => handles.error.inc(),
@@ -533,13 +547,23 @@ impl Call {
 }
 
 impl Drop for Call {
+    #[inline]
     fn drop(&mut self) {
-        let Some(start) = self.start.take() else {
+        // Finished calls (the usual case) have taken their handles: nothing left to do.
+        if self.handles.is_some() {
+            self.unfinished();
+        }
+    }
+}
+
+impl Call {
+    /// A call dropped before it finished: a panic unwinding through it, or its future dropped.
+    #[cold]
+    fn unfinished(&mut self) {
+        let (Some(handles), Some(start)) = (self.handles.take(), self.start) else {
             return;
         };
-        let Some(handles) = self.handles.as_ref().map(HandlesRef::get) else {
-            return;
-        };
+        let handles = handles.get();
         if let Some(gauge) = &handles.in_flight {
             gauge.dec();
         }
@@ -792,7 +816,7 @@ pub mod private {
                 Poll::Ready(output) => output,
                 Poll::Pending => return Poll::Pending,
             };
-            if let (Some(call), Some(classify)) = (this.call.take(), this.classify.take()) {
+            if let (Some(call), Some(classify)) = (this.call.as_mut(), this.classify.take()) {
                 let (outcome, kind) = classify(&output);
                 call.finish(outcome, kind);
             }

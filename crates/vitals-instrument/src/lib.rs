@@ -33,10 +33,10 @@ pub mod sink;
 pub use batch::BatchTracker;
 pub use component::ComponentTracker;
 pub use function::{ErrorLabel, FunctionSite, FunctionSpec};
+pub use sink::{ErrorEvent, ErrorRef, ErrorSink, LogSink};
 /// `#[derive(ErrorLabel)]`: a derive macro and a trait live in different namespaces, so
 /// `use vitals::instrument::ErrorLabel;` brings both.
 pub use vitals_derive::ErrorLabel;
-pub use sink::{ErrorEvent, ErrorRef, ErrorSink, LogSink};
 
 /// What `#[instrument]`'s expansion calls; not a stable API.
 #[doc(hidden)]

@@ -128,7 +128,10 @@ impl<'a> ErrorEvent<'a> {
 
     /// The value of one label, if the event has it.
     pub fn label(&self, name: &str) -> Option<&'a str> {
-        self.labels.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.labels
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// The error.

@@ -58,8 +58,14 @@ fn sync_results_are_counted_and_timed() {
     assert_eq!(parse_port("0"), Ok(80));
     assert!(parse_port("http").is_err());
 
-    assert_eq!(calls(&registry, "function_calls_total", "parse_port", "ok", ""), Some(2.0));
-    assert_eq!(calls(&registry, "function_calls_total", "parse_port", "error", ""), Some(1.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "parse_port", "ok", ""),
+        Some(2.0)
+    );
+    assert_eq!(
+        calls(&registry, "function_calls_total", "parse_port", "error", ""),
+        Some(1.0)
+    );
     assert_eq!(durations(&registry, "parse_port"), 3);
     assert_eq!(in_flight(&registry, "parse_port"), Some(0.0));
 }
@@ -73,9 +79,15 @@ fn greet(name: &str) -> String {
 fn a_function_without_result_always_succeeds_and_error_series_starts_at_zero() {
     let registry = LocalRegistry::new();
     assert_eq!(greet("ada"), "hello ada");
-    assert_eq!(calls(&registry, "function_calls_total", "greet", "ok", ""), Some(1.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "greet", "ok", ""),
+        Some(1.0)
+    );
     // Created at the first call, so `rate(...{result="error"})` is 0 rather than absent.
-    assert_eq!(calls(&registry, "function_calls_total", "greet", "error", ""), Some(0.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "greet", "error", ""),
+        Some(0.0)
+    );
 }
 
 #[vitals::instrument]
@@ -102,8 +114,20 @@ fn a_panic_is_an_error_of_kind_panic() {
     assert_eq!(explode(false), 1);
     let caught = std::panic::catch_unwind(|| explode(true));
     assert!(caught.is_err());
-    assert_eq!(calls(&registry, "function_calls_total", "explode", "ok", ""), Some(1.0));
-    assert_eq!(calls(&registry, "function_calls_total", "explode", "error", "panic"), Some(1.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "explode", "ok", ""),
+        Some(1.0)
+    );
+    assert_eq!(
+        calls(
+            &registry,
+            "function_calls_total",
+            "explode",
+            "error",
+            "panic"
+        ),
+        Some(1.0)
+    );
     assert_eq!(durations(&registry, "explode"), 2);
     assert_eq!(in_flight(&registry, "explode"), Some(0.0));
 }
@@ -191,15 +215,26 @@ fn methods_with_error_kinds_and_constant_labels() {
         sample(
             &registry,
             "function_calls_in_flight",
-            &[("component", "jira"), ("function", "create_issue"), ("module", MODULE)]
+            &[
+                ("component", "jira"),
+                ("function", "create_issue"),
+                ("module", MODULE)
+            ]
         ),
         None
     );
-    assert_eq!(calls(&registry, "function_calls_total", "created_mut", "ok", ""), Some(1.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "created_mut", "ok", ""),
+        Some(1.0)
+    );
     let jira_durations = histogram(
         &registry,
         "jira_call_duration_seconds",
-        &[("component", "jira"), ("function", "create_issue"), ("module", MODULE)],
+        &[
+            ("component", "jira"),
+            ("function", "create_issue"),
+            ("module", MODULE),
+        ],
     );
     assert_eq!(jira_durations.map(|h| h.count), Some(5));
 }
@@ -222,7 +257,13 @@ fn renamed_function_label_duration_and_kind_function() {
     let registry = LocalRegistry::new();
     read("/definitely/not/here").unwrap_err();
     assert_eq!(
-        calls(&registry, "function_calls_total", "read_config", "error", "missing"),
+        calls(
+            &registry,
+            "function_calls_total",
+            "read_config",
+            "error",
+            "missing"
+        ),
         Some(1.0)
     );
     let snapshot = histogram(
@@ -262,16 +303,31 @@ fn async_functions_record_when_they_complete_and_cancellations_apart() {
         assert!(fetch(0).await.is_err());
         // Not polled yet: not started, not in flight, not counted when dropped.
         drop(fetch(2));
-        let timed_out =
-            tokio::time::timeout(std::time::Duration::from_millis(5), hang()).await;
+        let timed_out = tokio::time::timeout(std::time::Duration::from_millis(5), hang()).await;
         assert!(timed_out.is_err());
     });
-    assert_eq!(calls(&registry, "function_calls_total", "fetch", "ok", ""), Some(1.0));
-    assert_eq!(calls(&registry, "function_calls_total", "fetch", "error", ""), Some(1.0));
-    assert_eq!(calls(&registry, "function_calls_total", "fetch", "cancelled", ""), None);
+    assert_eq!(
+        calls(&registry, "function_calls_total", "fetch", "ok", ""),
+        Some(1.0)
+    );
+    assert_eq!(
+        calls(&registry, "function_calls_total", "fetch", "error", ""),
+        Some(1.0)
+    );
+    assert_eq!(
+        calls(&registry, "function_calls_total", "fetch", "cancelled", ""),
+        None
+    );
     assert_eq!(durations(&registry, "fetch"), 2);
-    assert_eq!(calls(&registry, "function_calls_total", "hang", "cancelled", ""), Some(1.0));
-    assert_eq!(durations(&registry, "hang"), 0, "a cancellation is not a duration");
+    assert_eq!(
+        calls(&registry, "function_calls_total", "hang", "cancelled", ""),
+        Some(1.0)
+    );
+    assert_eq!(
+        durations(&registry, "hang"),
+        0,
+        "a cancellation is not a duration"
+    );
     assert_eq!(in_flight(&registry, "hang"), Some(0.0));
 }
 
@@ -323,7 +379,9 @@ impl Tracker for Remote {
 #[test]
 fn impl_future_boxed_future_and_async_trait_methods() {
     let registry = LocalRegistry::new();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         // The future is recorded from its first poll: creating it records nothing yet.
         let pending = delayed(3);
@@ -332,14 +390,28 @@ fn impl_future_boxed_future_and_async_trait_methods() {
         assert!(delayed(200).await.is_err());
         assert_eq!(boxed(1).await, Ok(1));
         assert!(boxed(0).await.is_err());
-        let _: BoxedFuture<'_, Result<u8, String>> = boxed(2);
+        // The boxed return type is the alias's: the wrapper is boxed again, not exposed.
+        let unpolled: BoxedFuture<'_, Result<u8, String>> = boxed(2);
+        drop(unpolled);
         Remote.track(true).await.unwrap();
         Remote.track(false).await.unwrap_err();
         Remote.track(false).await.unwrap_err();
     });
-    for (function, ok, error) in [("delayed", 1.0, 1.0), ("boxed", 1.0, 1.0), ("track", 1.0, 2.0)] {
-        assert_eq!(calls(&registry, "function_calls_total", function, "ok", ""), Some(ok), "{function}");
-        assert_eq!(calls(&registry, "function_calls_total", function, "error", ""), Some(error), "{function}");
+    for (function, ok, error) in [
+        ("delayed", 1.0, 1.0),
+        ("boxed", 1.0, 1.0),
+        ("track", 1.0, 2.0),
+    ] {
+        assert_eq!(
+            calls(&registry, "function_calls_total", function, "ok", ""),
+            Some(ok),
+            "{function}"
+        );
+        assert_eq!(
+            calls(&registry, "function_calls_total", function, "error", ""),
+            Some(error),
+            "{function}"
+        );
     }
 }
 
@@ -356,7 +428,10 @@ fn generic_functions_share_one_site() {
     let registry = LocalRegistry::new();
     assert_eq!(largest(&[1, 5, 3]), Some(5));
     assert_eq!(largest(&[0.5, 0.25]), Some(0.5));
-    assert_eq!(calls(&registry, "function_calls_total", "largest", "ok", ""), Some(2.0));
+    assert_eq!(
+        calls(&registry, "function_calls_total", "largest", "ok", ""),
+        Some(2.0)
+    );
 }
 
 static BILLING: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(Registry::new);
@@ -371,8 +446,14 @@ fn a_named_registry_is_used_whatever_is_current() {
     let current = LocalRegistry::new();
     charge(5);
     charge(7);
-    assert_eq!(calls(&BILLING, "function_calls_total", "charge", "ok", ""), Some(2.0));
-    assert_eq!(calls(&current, "function_calls_total", "charge", "ok", ""), None);
+    assert_eq!(
+        calls(&BILLING, "function_calls_total", "charge", "ok", ""),
+        Some(2.0)
+    );
+    assert_eq!(
+        calls(&current, "function_calls_total", "charge", "ok", ""),
+        None
+    );
 }
 
 #[vitals::instrument(labels(tier = "gold"))]
@@ -397,15 +478,25 @@ fn a_clash_with_another_definition_runs_unrecorded_and_is_counted() {
         sample(
             &registry,
             "function_calls_total",
-            &[("tier", "gold"), ("function", "clashing"), ("module", MODULE), ("result", "ok"), ("error_kind", "")]
+            &[
+                ("tier", "gold"),
+                ("function", "clashing"),
+                ("module", MODULE),
+                ("result", "ok"),
+                ("error_kind", "")
+            ]
         ),
         None
     );
 }
 
 fn dropped(reason: &str) -> f64 {
-    sample(vitals::default_registry(), "vitals_dropped_updates_total", &[("reason", reason)])
-        .unwrap_or(0.0)
+    sample(
+        vitals::default_registry(),
+        "vitals_dropped_updates_total",
+        &[("reason", reason)],
+    )
+    .unwrap_or(0.0)
 }
 
 #[test]
@@ -414,7 +505,11 @@ fn two_functions_share_the_families() {
     greet("a");
     parse_port("1").unwrap();
     let text = vitals::encode_to_string(&registry, vitals::Format::PrometheusText);
-    assert_eq!(text.matches("# TYPE function_calls_total counter").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("# TYPE function_calls_total counter").count(),
+        1,
+        "{text}"
+    );
     assert!(text.contains("function=\"greet\""), "{text}");
     assert!(text.contains("function=\"parse_port\""), "{text}");
 }
@@ -434,17 +529,24 @@ fn boxed_failure() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     Err(Box::new(std::io::Error::other("boxed cause")))
 }
 
+/// What the sink saw of one event: source, labels, error text, whether it was a real error.
+type Seen = (String, Vec<(String, String)>, String, bool);
+
 #[test]
 fn errors_go_to_the_sink_with_the_series_labels() {
     let _registry = LocalRegistry::new();
-    let seen: Arc<Mutex<Vec<(String, Vec<(String, String)>, String, bool)>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let log = Arc::clone(&seen);
     sink::set_error_sink(move |event: &sink::ErrorEvent<'_>| {
         // Other tests of this binary may run at once (under `cargo test`): keep only ours.
         if event.source().starts_with("sink_check") || event.source() == "quiet_failure" {
             log.lock().unwrap().push((
                 event.source().to_owned(),
-                event.labels().iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                event
+                    .labels()
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
                 event.error().to_string(),
                 event.error().as_error().is_some(),
             ));
@@ -495,8 +597,14 @@ fn switched_off_records_nothing() {
     let registry = LocalRegistry::new();
     assert_eq!(greet("off"), "hello off");
     assert!(parse_port("x").is_err());
-    assert_eq!(calls(&registry, "function_calls_total", "greet", "ok", ""), None);
-    assert_eq!(calls(&registry, "function_calls_total", "parse_port", "error", ""), None);
+    assert_eq!(
+        calls(&registry, "function_calls_total", "greet", "ok", ""),
+        None
+    );
+    assert_eq!(
+        calls(&registry, "function_calls_total", "parse_port", "error", ""),
+        None
+    );
 }
 
 fn vitals_core_enabled() -> bool {
