@@ -538,3 +538,154 @@ fn self_metrics_yield_to_existing_families_and_register_once() {
     assert_eq!(count("vitals_dropped_updates"), 1, "{names:?}");
     assert_eq!(count("vitals_registry_series"), 1, "{names:?}");
 }
+
+/// `register_shared`: the same definition from two call sites is one family; anything else
+/// is refused, saying what differs.
+#[test]
+fn shared_registration_returns_the_same_family_or_says_what_differs() {
+    let registry = Registry::new();
+    let first = registry
+        .histogram("job_duration_seconds", "Jobs.")
+        .with_unit("seconds")
+        .with_buckets(&[0.1, 1.0])
+        .register_shared(&["queue"])
+        .unwrap();
+    let again = registry
+        .histogram("job_duration_seconds", "Jobs.")
+        .with_unit("seconds")
+        .with_buckets(&[0.1, 1.0])
+        .register_shared(&["queue"])
+        .unwrap();
+    first.with_labels(&["mail"]).observe(0.5);
+    again.with_labels(&["mail"]).observe(2.0);
+    assert_eq!(first.with_labels(&["mail"]).count(), 2);
+    assert_eq!(registry.family_names(), ["job_duration_seconds"]);
+
+    let differs = |result: vitals_core::Result<vitals_core::Family<vitals_core::Histogram>>,
+                   what: &str| {
+        let error = result.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::DuplicateMetric, "{error}");
+        assert!(error.to_string().contains(what), "{what:?} not in: {error}");
+    };
+    let histogram = || {
+        registry
+            .histogram("job_duration_seconds", "Jobs.")
+            .with_unit("seconds")
+    };
+    differs(
+        histogram()
+            .with_buckets(&[0.1, 1.0])
+            .register_shared(&["kind"]),
+        "the labels [queue]",
+    );
+    differs(
+        histogram()
+            .with_buckets(&[0.5, 1.0])
+            .register_shared(&["queue"]),
+        "other options",
+    );
+    differs(
+        registry
+            .histogram("job_duration_seconds", "Other help.")
+            .with_unit("seconds")
+            .with_buckets(&[0.1, 1.0])
+            .register_shared(&["queue"]),
+        "the help text",
+    );
+    differs(
+        registry
+            .histogram("job_duration_seconds", "Jobs.")
+            .with_buckets(&[0.1, 1.0])
+            .register_shared(&["queue"]),
+        "the unit",
+    );
+    // Another instrument type under the same name.
+    let gauge = registry
+        .gauge("job_duration_seconds", "Jobs.")
+        .with_unit("seconds")
+        .register_shared(&["queue"])
+        .unwrap_err();
+    assert_eq!(gauge.kind(), ErrorKind::DuplicateMetric);
+    assert!(
+        gauge.to_string().contains("another instrument type"),
+        "{gauge}"
+    );
+}
+
+#[test]
+fn shared_and_exclusive_registrations_do_not_mix() {
+    let registry = Registry::new();
+    // A family registered as its own is not shared later ...
+    registry
+        .counter("exclusive", "E.")
+        .register_family(&["a"])
+        .unwrap();
+    let error = registry
+        .counter("exclusive", "E.")
+        .register_shared(&["a"])
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::DuplicateMetric);
+    // ... and a shared one cannot be taken as one's own.
+    registry
+        .counter("shared", "S.")
+        .register_shared(&["a"])
+        .unwrap();
+    let error = registry
+        .counter("shared", "S.")
+        .register_family(&["a"])
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::DuplicateMetric);
+    // Counter names with or without `_total` are one family.
+    let total = registry
+        .counter("shared_total", "S.")
+        .register_shared(&["a"])
+        .unwrap();
+    total.with_labels(&["x"]).inc();
+    assert_eq!(
+        registry
+            .counter("shared", "S.")
+            .register_shared(&["a"])
+            .unwrap()
+            .with_labels(&["x"])
+            .get(),
+        1
+    );
+}
+
+#[test]
+fn unregistering_a_shared_family_lets_it_be_registered_anew() {
+    let registry = Registry::new();
+    let old = registry.counter("jobs", "J.").register_shared(&[]).unwrap();
+    old.with_labels(&[]).inc();
+    assert!(registry.unregister("jobs"));
+    // A new definition is accepted: the old one is gone with its family.
+    let new = registry
+        .counter("jobs", "Jobs, counted again.")
+        .register_shared(&["queue"])
+        .unwrap();
+    assert_eq!(new.with_labels(&["mail"]).get(), 0);
+    old.with_labels(&[]).inc();
+    assert_eq!(
+        new.with_labels(&["mail"]).get(),
+        0,
+        "the old handle is not the new family's"
+    );
+    let text = format!("{:?}", registry.family_names());
+    assert_eq!(text, "[\"jobs\"]");
+}
+
+#[test]
+fn shared_registration_in_a_namespace_uses_the_full_name() {
+    let registry = Registry::builder().with_namespace("shop").build().unwrap();
+    let a = registry
+        .counter("orders", "O.")
+        .register_shared(&[])
+        .unwrap();
+    let b = registry
+        .counter("orders", "O.")
+        .register_shared(&[])
+        .unwrap();
+    a.with_labels(&[]).inc();
+    assert_eq!(b.with_labels(&[]).get(), 1);
+    assert_eq!(registry.family_names(), ["shop_orders"]);
+}
