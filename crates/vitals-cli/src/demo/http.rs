@@ -54,14 +54,41 @@ async fn accept_alert(body: String) -> (StatusCode, &'static str) {
 }
 
 async fn incident(Path(id): Path<u32>) -> (StatusCode, String) {
-    // Every tenth incident is unknown, so the status label has some variety.
+    match find_incident(id).await {
+        Ok(body) => (StatusCode::OK, body),
+        Err(error) => (StatusCode::NOT_FOUND, format!("{error}\n")),
+    }
+}
+
+/// Why an incident could not be found: the variant names are the `error_kind` label.
+#[derive(Debug, vitals::instrument::ErrorLabel)]
+enum LookupError {
+    Unknown(u32),
+    Archived(u32),
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::Unknown(id) => write!(f, "no incident {id}"),
+            LookupError::Archived(id) => write!(f, "incident {id} is archived"),
+        }
+    }
+}
+
+impl std::error::Error for LookupError {}
+
+/// The incident store, recorded by `#[vitals::instrument]`: `demo_function_calls_total` by
+/// result and error kind, `demo_function_call_duration_seconds`, `demo_function_calls_in_flight`.
+#[vitals::instrument(registry = super::REGISTRY, error_kind)]
+async fn find_incident(id: u32) -> Result<String, LookupError> {
+    // Every tenth incident is unknown and every seventh archived, so the results vary.
     if id % 10 == 0 {
-        (StatusCode::NOT_FOUND, format!("no incident {id}\n"))
+        Err(LookupError::Unknown(id))
+    } else if id % 7 == 0 {
+        Err(LookupError::Archived(id))
     } else {
-        (
-            StatusCode::OK,
-            format!("{{\"id\":{id},\"state\":\"open\"}}\n"),
-        )
+        Ok(format!("{{\"id\":{id},\"state\":\"open\"}}\n"))
     }
 }
 

@@ -520,6 +520,17 @@ fn health_json_request_and_process_metrics() {
                 text.contains("# TYPE process_cpu_seconds_total counter"),
                 "process metrics"
             );
+            // The incident lookup is #[vitals::instrument]ed into the demo's registry.
+            assert!(
+                text.contains(
+                    "demo_function_calls_total{function=\"find_incident\",module=\"vitals::demo::http\",result=\"ok\",error_kind=\"\"}"
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("# TYPE demo_function_call_duration_seconds histogram"),
+                "{text}"
+            );
             break;
         }
         assert!(
