@@ -24,9 +24,10 @@ thread_local! {
 /// thread-local (production code usually never enters a scope; tests do).
 static ANY_ENTERED: AtomicBool = AtomicBool::new(false);
 
-/// Calls `f` with the [`current_registry`], without cloning it: the cheap way for code on a
-/// hot path (such as `#[instrument]`'s check that its cached handles belong to the current
-/// registry). Before any thread has entered a scope this is one relaxed load.
+/// Calls `f` with the [`current_registry`]: the cheap way for code on a hot path (such as
+/// `#[instrument]`'s check that the current registry is the one its handles are cached for).
+/// Until some thread has entered a scope this is one relaxed load and no clone; after that it
+/// reads this thread's scopes and clones the entered registry's handle (an `Arc`), if any.
 ///
 /// ```
 /// use vitals_core::{default_registry, scope::with_current_registry, Registry};

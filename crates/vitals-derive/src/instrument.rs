@@ -8,6 +8,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{
@@ -294,6 +295,23 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
              the attribute",
         ));
     }
+    if let ReturnType::Type(_, ty) = &item.sig.output {
+        if matches!(**ty, Type::Never(_)) {
+            return Err(syn::Error::new(
+                ty.span(),
+                "#[instrument] cannot record a function that never returns (`-> !`): no call \
+                 of it ends; instrument the work it loops over instead",
+            ));
+        }
+    }
+    if let Some(duration) = &options.duration {
+        if !duration.value().ends_with("_seconds") {
+            return Err(syn::Error::new(
+                duration.span(),
+                "the duration histogram records seconds: its name must end in `_seconds`",
+            ));
+        }
+    }
     if options.error_kind.is_some() && !returns_result(&item) {
         return Err(syn::Error::new(
             item.sig.output.span(),
@@ -312,6 +330,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         sig,
         block,
     } = &item;
+    // syn keeps a body's inner attributes (`#![allow(..)]`) with the outer ones: they go back
+    // at the top of the generated body, where they apply to the original body too.
+    let (inner_attrs, attrs): (Vec<_>, Vec<_>) = attrs
+        .iter()
+        .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
     let private = quote!(#krate::instrument::__private);
     let kind = kind_expr(&options, &krate);
     let probes = quote! {
@@ -335,7 +358,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             #[allow(unreachable_code)]
             __vitals_value
         },
-        ReturnType::Default => quote! { #block },
+        ReturnType::Default => quote! {
+            let __vitals_value: () = #block;
+            #[allow(unreachable_code)]
+            __vitals_value
+        },
         ReturnType::Type(..) => quote! { #block },
     };
     let span = Span::call_site();
@@ -345,6 +372,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             quote_spanned! {span=>
                 #site
                 let mut __vitals_call = __VITALS_SITE.start();
+                // The body keeps its own braces, which rustc may call unused in a closure.
+                #[allow(unused_braces)]
                 let __vitals_result = #private::call_once(move || { #inner });
                 {
                     #probes
@@ -359,17 +388,20 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             let inner = typed_body(&sig.output);
             quote_spanned! {span=>
                 #site
+                #[allow(unused_braces)]
                 let __vitals_future = async move { #inner };
                 #private::Instrumented::new(&__VITALS_SITE, __vitals_future, #classify).await
             }
         }
         Shape::ImplFuture => quote_spanned! {span=>
             #site
+            #[allow(unused_braces)]
             let __vitals_future = #private::call_once(move || #block);
             #private::Instrumented::new(&__VITALS_SITE, __vitals_future, #classify)
         },
         Shape::BoxedFuture => quote_spanned! {span=>
             #site
+            #[allow(unused_braces)]
             let __vitals_future = #private::call_once(move || #block);
             ::std::boxed::Box::pin(#private::Instrumented::new(
                 &__VITALS_SITE,
@@ -381,6 +413,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
+            #(#inner_attrs)*
             #body
         }
     })
@@ -423,7 +456,7 @@ fn site(item: &ItemFn, options: &Options, krate: &Path) -> TokenStream {
         .name
         .as_ref()
         .map(LitStr::value)
-        .unwrap_or_else(|| item.sig.ident.to_string());
+        .unwrap_or_else(|| item.sig.ident.unraw().to_string());
     let mut spec = quote! {
         #krate::instrument::FunctionSpec::new(#function, ::core::module_path!())
     };
@@ -439,7 +472,20 @@ fn site(item: &ItemFn, options: &Options, krate: &Path) -> TokenStream {
         None => {}
     }
     match &options.buckets {
-        Some(array @ Expr::Array(_)) => spec.extend(quote!(.with_buckets(&#array))),
+        Some(Expr::Array(array)) => {
+            // `[1, 2, 5]` means seconds as much as `[1.0, 2.0, 5.0]`: integers become floats.
+            let bounds = array.elems.iter().map(|e| match e {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => {
+                    let float = syn::LitFloat::new(&format!("{}.0", i.base10_digits()), i.span());
+                    quote!(#float)
+                }
+                other => quote!(#other),
+            });
+            spec.extend(quote!(.with_buckets(&[#(#bounds),*])));
+        }
         Some(other) => spec.extend(quote!(.with_buckets(#other))),
         None => {}
     }

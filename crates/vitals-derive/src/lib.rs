@@ -168,14 +168,18 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// succeeds. Errors are also reported to the installed error sink
 /// (`vitals::instrument::sink`), with the series' labels.
 ///
+/// A function returning a future is recognised by its signature (`async fn`, `-> impl Future`,
+/// `-> Pin<Box<dyn Future ..>>`, `BoxFuture`); one returning a future through another alias
+/// is recorded as a sync call that returns a value, when the future is made, not run.
+///
 /// | option | effect | default |
 /// | --- | --- | --- |
-/// | `name = "label"` | the `function` label value | the function's name |
+/// | `name = "label"` | the `function` label value (methods of two types with one name, such as `new`, share series unless named apart: `name = "Jira::new"`) | the function's name (without `r#`) |
 /// | `calls = "name"` | the call counter's name | `function_calls` (`_total` in the exposition) |
-/// | `duration = "name"` | the duration histogram's name | `function_call_duration_seconds` |
+/// | `duration = "name"` | the duration histogram's name, ending in `_seconds` | `function_call_duration_seconds` |
 /// | `in_flight = "name"` or `false` | the in-flight gauge's name, or none | `function_calls_in_flight` |
-/// | `buckets = [..]` or a `&'static [f64]` constant | the histogram's bounds | `vitals::DEFAULT_BUCKETS` |
-/// | `labels(k = "v", ..)` | constant labels on every series of the function | none |
+/// | `buckets = [..]` or a `&'static [f64]` constant | the histogram's bounds, in seconds (integers allowed); functions sharing a histogram need the same bounds | `vitals::DEFAULT_BUCKETS` |
+/// | `labels(k = "v", ..)` | constant labels on every series of the function; a family keeps one set of label names, so give such a function its own `calls` and `duration` names (and `in_flight`, or `in_flight = false`), or use the same labels on every function sharing them | none |
 /// | `registry = expr` | the registry (a `Registry`, `&Registry` or a static that derefs to one), evaluated once | the current registry |
 /// | `error_kind` | the `error_kind` label from the error's `vitals::instrument::ErrorLabel` | empty |
 /// | `error_kind = path` | the `error_kind` label from `fn(&E) -> &'static str` | empty |
@@ -209,8 +213,9 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Misuse is a compile error: an unknown option, an invalid metric or label name, a constant
-/// label named like one of the macro's own labels, literal buckets out of order, `error_kind`
-/// on a function that does not return a `Result`, a `const fn`:
+/// label named like one of the macro's own labels, literal buckets out of order, a duration
+/// name without `_seconds`, `error_kind` on a function that does not return a `Result`, a
+/// `const fn`, a function that never returns (`-> !`):
 ///
 /// ```compile_fail
 /// #[vitals::instrument(buckets = [1.0, 0.5])]

@@ -32,10 +32,11 @@
 //!
 //! ## Which registry
 //!
-//! The [current registry](vitals_core::current_registry) of the first call, unless the
-//! function names one (`registry = ...`). A call on a thread whose current registry is another
-//! one (a test that entered its own) records there, by a slower lookup, so each test sees its
-//! own calls.
+//! The [current registry](vitals_core::current_registry) of each call, unless the function
+//! names one (`registry = ...`, evaluated once). The handles for the default registry (and for
+//! a named one) are resolved once and kept; a call on a thread that entered another registry
+//! (a test's own, with [`Registry::enter`](vitals_core::Registry::enter)) records there by a
+//! slower lookup, so each test sees its own calls.
 //!
 //! ## When registration fails
 //!
@@ -50,8 +51,8 @@ use std::time::Instant;
 
 use vitals_core::self_metrics::{record_drop, DropReason};
 use vitals_core::{
-    switch, with_current_registry, Counter, Family, Gauge, Histogram, Registry, Result,
-    DEFAULT_BUCKETS,
+    default_registry, switch, with_current_registry, Counter, Family, Gauge, Histogram, Registry,
+    Result, DEFAULT_BUCKETS,
 };
 
 use crate::sink::{has_error_sink, report_error, ErrorEvent};
@@ -274,17 +275,14 @@ impl FunctionSpec {
 #[derive(Debug)]
 pub struct FunctionSite {
     spec: FunctionSpec,
-    /// The handles for the registry of the first call (or the function's own registry), or
-    /// `None` when they could not be registered there.
+    /// The handles in the default registry (or the function's own registry), or `None` when
+    /// they could not be registered there.
     cache: OnceLock<Resolved>,
     warned: AtomicBool,
 }
 
-#[derive(Debug)]
-struct Resolved {
-    registry: Registry,
-    handles: Option<Handles>,
-}
+/// A site's handles in one registry, or `None` when they could not be registered there.
+type Resolved = Option<Handles>;
 
 /// The series of one function in one registry.
 #[derive(Debug)]
@@ -335,22 +333,24 @@ impl FunctionSite {
     #[inline]
     fn handles(&'static self) -> Option<HandlesRef> {
         if let Some(registry) = self.spec.registry {
-            let resolved = self.cache.get_or_init(|| self.resolve(registry()));
+            let resolved = self.cache.get_or_init(|| self.resolve(&registry()));
             return self.usable(resolved);
         }
         with_current_registry(|current| {
-            let resolved = self.cache.get_or_init(|| self.resolve(current.clone()));
-            if resolved.registry.ptr_eq(current) {
-                self.usable(resolved)
-            } else {
-                // Another registry than the first call's: a test's own. Resolved each call.
-                let other = self.resolve(current.clone());
-                match other.handles {
-                    Some(h) => Some(HandlesRef::Owned(Box::new(h))),
-                    None => {
-                        record_drop(DropReason::InstrumentRejected);
-                        None
-                    }
+            // Only the default registry's handles are cached: a scope's registry (a test's)
+            // is usually short-lived, and caching it would send every later call in the
+            // default registry down the slow path below.
+            if current.ptr_eq(default_registry()) {
+                let resolved = self.cache.get_or_init(|| self.resolve(current));
+                return self.usable(resolved);
+            }
+            // Another registry, entered with a scope: looked up on each call (a read lock
+            // per family once it exists).
+            match self.resolve(current) {
+                Some(h) => Some(HandlesRef::Owned(Box::new(h))),
+                None => {
+                    record_drop(DropReason::InstrumentRejected);
+                    None
                 }
             }
         })
@@ -358,7 +358,7 @@ impl FunctionSite {
 
     #[inline]
     fn usable(&'static self, resolved: &'static Resolved) -> Option<HandlesRef> {
-        match &resolved.handles {
+        match resolved {
             Some(h) => Some(HandlesRef::Cached(h)),
             None => {
                 record_drop(DropReason::InstrumentRejected);
@@ -368,8 +368,8 @@ impl FunctionSite {
     }
 
     #[cold]
-    fn resolve(&self, registry: Registry) -> Resolved {
-        let handles = match self.register(&registry) {
+    fn resolve(&self, registry: &Registry) -> Resolved {
+        let handles = match self.register(registry) {
             Ok(h) => Some(h),
             Err(e) => {
                 if !self.warned.swap(true, Ordering::Relaxed) {
@@ -382,7 +382,7 @@ impl FunctionSite {
                 None
             }
         };
-        Resolved { registry, handles }
+        handles
     }
 
     fn register(&self, registry: &Registry) -> Result<Handles> {
@@ -496,8 +496,10 @@ impl Call {
             return;
         };
         let handles = handles.get();
+        // A call has handles only if it started with metrics on, when its +1 was applied: the
+        // −1 is made whatever the switch says now, so the gauge cannot drift.
         if let Some(gauge) = &handles.in_flight {
-            gauge.dec();
+            gauge.dec_after_inc();
         }
         handles.duration.observe(start.elapsed().as_secs_f64());
         match outcome {
@@ -565,7 +567,7 @@ impl Call {
         };
         let handles = handles.get();
         if let Some(gauge) = &handles.in_flight {
-            gauge.dec();
+            gauge.dec_after_inc();
         }
         if std::thread::panicking() {
             handles.duration.observe(start.elapsed().as_secs_f64());

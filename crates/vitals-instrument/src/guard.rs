@@ -175,7 +175,8 @@ pub trait InProgressGauge: Clone {
     /// Adds one (an operation started).
     fn enter(&self);
 
-    /// Subtracts one (an operation ended).
+    /// Subtracts one (an operation ended), even with metrics switched off: it is only called
+    /// for an `enter` made while they were on.
     fn leave(&self);
 
     /// Adds one now and returns the guard that subtracts it when dropped.
@@ -202,9 +203,10 @@ impl InProgressGauge for Gauge {
         self.inc();
     }
 
+    /// Whatever the switch says now: [`InProgress`] only leaves what it entered while on.
     #[inline]
     fn leave(&self) {
-        self.dec();
+        self.dec_after_inc();
     }
 }
 
@@ -214,9 +216,10 @@ impl InProgressGauge for FloatGauge {
         self.inc();
     }
 
+    /// Whatever the switch says now: [`InProgress`] only leaves what it entered while on.
     #[inline]
     fn leave(&self) {
-        self.dec();
+        self.dec_after_inc();
     }
 }
 
@@ -244,19 +247,25 @@ impl InProgressGauge for FloatGauge {
 #[derive(Debug)]
 pub struct InProgress<G: InProgressGauge = Gauge> {
     gauge: G,
+    /// Whether the +1 was applied (metrics were on): only then is there a −1 to make, even
+    /// if metrics are switched off or on in between, so the gauge never drifts.
+    entered: bool,
 }
 
 impl<G: InProgressGauge> InProgress<G> {
     /// Adds one to `gauge` now; the guard subtracts it when dropped.
     pub fn new(gauge: G) -> Self {
+        let entered = vitals_core::switch::enabled();
         gauge.enter();
-        Self { gauge }
+        Self { gauge, entered }
     }
 }
 
 impl<G: InProgressGauge> Drop for InProgress<G> {
     fn drop(&mut self) {
-        self.gauge.leave();
+        if self.entered {
+            self.gauge.leave();
+        }
     }
 }
 
@@ -388,11 +397,13 @@ where
     E: Display + 's,
     T: 's,
 {
-    let timer = duration.start_owned_timer();
+    let duration = duration.clone();
     let counted = count_errors_async(source, errors, future);
     async move {
-        // Moved into the future: observed when it completes, unwinds or is dropped.
-        let _timer = timer;
+        // Started at the first poll, as the other async helpers time: the wait before it is
+        // the executor's, and a future dropped unpolled observes nothing. Observed when the
+        // future completes, unwinds or is dropped after starting.
+        let _timer = duration.start_owned_timer();
         counted.await
     }
 }

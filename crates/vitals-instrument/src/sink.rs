@@ -174,11 +174,32 @@ pub fn has_error_sink() -> bool {
     INSTALLED.load(Ordering::Acquire)
 }
 
-/// Reports an error to the installed sink, if any.
+thread_local! {
+    /// Set while this thread is inside a sink: an error the sink itself runs into (say, a
+    /// failing instrumented call in its transport) is counted but not reported again, so a
+    /// failing sink cannot recurse without end.
+    static REPORTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears [`REPORTING`] when the sink returns or unwinds.
+struct Reporting;
+
+impl Drop for Reporting {
+    fn drop(&mut self) {
+        let _ = REPORTING.try_with(|r| r.set(false));
+    }
+}
+
+/// Reports an error to the installed sink, if any. An error reported from inside a sink (on
+/// the same thread) is dropped rather than sent back to the sink.
 pub fn report_error(event: &ErrorEvent<'_>) {
     if !has_error_sink() {
         return;
     }
+    if REPORTING.try_with(|r| r.replace(true)).unwrap_or(true) {
+        return;
+    }
+    let _reporting = Reporting;
     let sink = SINK
         .read()
         .unwrap_or_else(PoisonError::into_inner)

@@ -49,6 +49,27 @@ impl Gauge {
         self.sub(1);
     }
 
+    /// Subtracts one whatever the [switch](crate::switch) says: the second half of an
+    /// [`inc`](Self::inc) made while metrics were on, so that a gauge of work in progress
+    /// returns to its value even if metrics are switched off in between. For guards, which
+    /// remember whether their `inc` was applied (`switch::enabled()` when they made it).
+    ///
+    /// ```
+    /// let in_flight = vitals_core::Gauge::new();
+    /// let counted = vitals_core::switch::enabled();
+    /// in_flight.inc();
+    /// vitals_core::switch::set_enabled(false);
+    /// if counted {
+    ///     in_flight.dec_after_inc();
+    /// }
+    /// vitals_core::switch::set_enabled(true);
+    /// assert_eq!(in_flight.get(), 0);
+    /// ```
+    #[inline]
+    pub fn dec_after_inc(&self) {
+        self.inner.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Adds `v` (wrapping at the `i64` range).
     #[inline]
     pub fn add(&self, v: i64) {
@@ -138,12 +159,19 @@ impl FloatGauge {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.inner.add(1.0);
+        self.add(1.0);
     }
 
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
+        self.add(-1.0);
+    }
+
+    /// Subtracts one whatever the [switch](crate::switch) says: the second half of an
+    /// [`inc`](Self::inc) made while metrics were on (see [`Gauge::dec_after_inc`]).
+    #[inline]
+    pub fn dec_after_inc(&self) {
         self.inner.add(-1.0);
     }
 

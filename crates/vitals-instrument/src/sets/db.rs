@@ -344,8 +344,12 @@ impl Drop for QueryTimer<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.observe();
-            let (error_type, message) = abandoned();
-            self.count_error(error_type, ErrorRef::Message(&message));
+            // Counted, not reported: a panic reaches the panic hook (and Sentry's) anyway, and
+            // a cancelled query (a timeout, a `select!`) is not an error worth an event each.
+            let (error_type, _) = abandoned();
+            self.errors
+                .with_labels(&[self.query_type, error_type])
+                .inc();
         }
     }
 }

@@ -300,11 +300,13 @@ impl LlmModelMetrics {
     /// Starts a request by hand: in-flight + 1 until the returned call is finished with
     /// [`LlmCall::success`] or [`LlmCall::failure`] (or dropped).
     pub fn start(&self) -> LlmCall<'_> {
+        let counted = vitals_core::switch::enabled();
         self.inner.in_flight.inc();
         LlmCall {
             model: self,
             start: Instant::now(),
             done: false,
+            counted,
         }
     }
 
@@ -403,6 +405,8 @@ pub struct LlmCall<'a> {
     model: &'a LlmModelMetrics,
     start: Instant,
     done: bool,
+    /// Whether the in-flight +1 was applied (metrics on), so the −1 is made exactly then.
+    counted: bool,
 }
 
 impl LlmCall<'_> {
@@ -447,10 +451,15 @@ impl LlmCall<'_> {
 
 impl Drop for LlmCall<'_> {
     fn drop(&mut self) {
-        self.model.inner.in_flight.dec();
+        // Only an applied +1 is taken back, whatever the switch says now: no drift.
+        if self.counted {
+            self.model.inner.in_flight.dec_after_inc();
+        }
         if !self.done {
-            let (status, message) = abandoned();
-            self.fail(status, ErrorRef::Message(&message));
+            // Counted, not reported: a panic reaches the panic hook (and Sentry's) anyway, and
+            // a cancelled request (a timeout, a `select!`) is not an error worth an event each.
+            let (status, _) = abandoned();
+            self.end(status);
         }
     }
 }

@@ -610,3 +610,123 @@ fn switched_off_records_nothing() {
 fn vitals_core_enabled() -> bool {
     vitals::switch::enabled()
 }
+
+#[vitals::instrument]
+fn flip_switch_mid_call() -> u8 {
+    vitals::switch::set_enabled(false);
+    7
+}
+
+#[test]
+fn switching_off_mid_call_leaves_no_call_in_flight() {
+    // Switching metrics off touches every test of the process: a child process of its own.
+    if std::env::var_os("VITALS_INSTRUMENT_FLIP_CHILD").is_none() {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "switching_off_mid_call_leaves_no_call_in_flight",
+                "--nocapture",
+            ])
+            .env("VITALS_INSTRUMENT_FLIP_CHILD", "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    let registry = LocalRegistry::new();
+    assert_eq!(flip_switch_mid_call(), 7);
+    vitals::switch::set_enabled(true);
+    // The +1 was applied with metrics on; its −1 is made although they were off by then.
+    assert_eq!(in_flight(&registry, "flip_switch_mid_call"), Some(0.0));
+}
+
+// Shapes that must compile under the attribute (each caught a bug in review): a stub body, a
+// unit body that is one expression, inner attributes, a raw identifier, integer buckets.
+
+#[vitals::instrument]
+#[allow(dead_code, clippy::diverging_sub_expression)]
+fn not_written_yet() {
+    todo!()
+}
+
+#[vitals::instrument]
+fn log_line(x: u8) {
+    println!("{x}")
+}
+
+#[vitals::instrument]
+fn with_inner_attribute() -> u32 {
+    #![allow(clippy::let_and_return)]
+    let x = 3;
+    x
+}
+
+#[vitals::instrument(buckets = [1, 2, 5])]
+fn r#type() -> &'static str {
+    "raw"
+}
+
+#[test]
+fn inner_attributes_and_unit_bodies() {
+    let registry = LocalRegistry::new();
+    log_line(1);
+    assert_eq!(with_inner_attribute(), 3);
+    assert_eq!(
+        calls(&registry, "function_calls_total", "log_line", "ok", ""),
+        Some(1.0)
+    );
+    assert_eq!(
+        calls(
+            &registry,
+            "function_calls_total",
+            "with_inner_attribute",
+            "ok",
+            ""
+        ),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn raw_names_and_integer_bucket_literals() {
+    // A registry of its own: `r#type`'s buckets differ from the default ones of the others,
+    // so it could not share their histogram.
+    let registry = Registry::new();
+    let _scope = registry.enter();
+    assert_eq!(r#type(), "raw");
+    // The label is the name without `r#`.
+    assert_eq!(
+        calls(&registry, "function_calls_total", "type", "ok", ""),
+        Some(1.0)
+    );
+    let snapshot = histogram(
+        &registry,
+        "function_call_duration_seconds",
+        &[("function", "type"), ("module", MODULE)],
+    )
+    .unwrap();
+    let bounds: Vec<f64> = snapshot.buckets.iter().map(|(le, _)| *le).collect();
+    assert_eq!(bounds, [1.0, 2.0, 5.0, f64::INFINITY]);
+}
+
+#[vitals::instrument(name = "reentrant")]
+fn fails_inside_the_sink() -> Result<(), String> {
+    Err("again".into())
+}
+
+#[test]
+fn a_sink_that_fails_is_not_called_again_from_inside() {
+    let _registry = LocalRegistry::new();
+    let depth = Arc::new(Mutex::new(0u32));
+    let seen = Arc::clone(&depth);
+    sink::set_error_sink(move |event: &sink::ErrorEvent<'_>| {
+        if event.source() == "reentrant" {
+            *seen.lock().unwrap() += 1;
+            // The sink's own work fails: counted, but not reported back into the sink.
+            let _ = fails_inside_the_sink();
+        }
+    });
+    let _ = fails_inside_the_sink();
+    sink::clear_error_sink();
+    assert_eq!(*depth.lock().unwrap(), 1);
+}

@@ -222,10 +222,10 @@ fn failures_go_to_the_error_sink_with_the_series_labels() {
         || Err::<(), _>(io::Error::other("upstream 503")),
         |()| LlmUsage::default(),
     );
-    drop(model.start()); // abandoned
+    drop(model.start()); // abandoned: counted as cancelled, not reported
 
     let events = capture.with_label(("model", "sink-test-model"));
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].source, "llm_request");
     assert_eq!(
         events[0].labels,
@@ -237,8 +237,18 @@ fn failures_go_to_the_error_sink_with_the_series_labels() {
     );
     assert_eq!(events[0].message, "upstream 503");
     assert!(events[0].is_error);
-    assert_eq!(events[1].label("status"), Some("cancelled"));
-    assert!(!events[1].is_error);
+    assert_eq!(
+        sample(
+            &registry,
+            "llm_requests_total",
+            &[
+                ("provider", "openai"),
+                ("model", "sink-test-model"),
+                ("status", "cancelled")
+            ]
+        ),
+        Some(1.0)
+    );
 }
 
 #[test]

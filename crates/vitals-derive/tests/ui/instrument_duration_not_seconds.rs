@@ -1,0 +1,4 @@
+#[vitals::instrument(duration = "work_duration_ms")]
+fn work() {}
+
+fn main() {}

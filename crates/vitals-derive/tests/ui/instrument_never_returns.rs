@@ -1,0 +1,6 @@
+#[vitals::instrument]
+fn serve_forever() -> ! {
+    loop {}
+}
+
+fn main() {}
