@@ -24,6 +24,19 @@ thread_local! {
 /// thread-local (production code usually never enters a scope; tests do).
 static ANY_ENTERED: AtomicBool = AtomicBool::new(false);
 
+/// Whether any thread has entered a registry scope yet. Until one has, every thread's
+/// [`current_registry`] is the [default registry](crate::default_registry): code on a hot
+/// path that caches handles for the default registry may use them without further checks.
+///
+/// ```
+/// // Once true, it stays true for the life of the process.
+/// let _ = vitals_core::scope::any_scope_entered();
+/// ```
+#[inline]
+pub fn any_scope_entered() -> bool {
+    ANY_ENTERED.load(Ordering::Relaxed)
+}
+
 /// Calls `f` with the [`current_registry`]: the cheap way for code on a hot path (such as
 /// `#[instrument]`'s check that the current registry is the one its handles are cached for).
 /// Until some thread has entered a scope this is one relaxed load and no clone; after that it

@@ -49,6 +49,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use vitals_core::scope::any_scope_entered;
 use vitals_core::self_metrics::{record_drop, DropReason};
 use vitals_core::{
     default_registry, switch, with_current_registry, Counter, Family, Gauge, Histogram, Registry,
@@ -332,6 +333,20 @@ impl FunctionSite {
     /// The handles for the current (or the function's own) registry.
     #[inline]
     fn handles(&'static self) -> Option<HandlesRef> {
+        // The usual case, kept small enough to inline: no registry named, no scope ever
+        // entered (so the current registry is the default one), handles already resolved.
+        if self.spec.registry.is_none() && !any_scope_entered() {
+            if let Some(resolved) = self.cache.get() {
+                return self.usable(resolved);
+            }
+        }
+        self.handles_slow()
+    }
+
+    /// Everything else: the first call, a named registry, a thread inside a scope.
+    #[cold]
+    #[inline(never)]
+    fn handles_slow(&'static self) -> Option<HandlesRef> {
         if let Some(registry) = self.spec.registry {
             let resolved = self.cache.get_or_init(|| self.resolve(&registry()));
             return self.usable(resolved);
@@ -339,13 +354,12 @@ impl FunctionSite {
         with_current_registry(|current| {
             // Only the default registry's handles are cached: a scope's registry (a test's)
             // is usually short-lived, and caching it would send every later call in the
-            // default registry down the slow path below.
+            // default registry down this slow path.
             if current.ptr_eq(default_registry()) {
                 let resolved = self.cache.get_or_init(|| self.resolve(current));
                 return self.usable(resolved);
             }
-            // Another registry, entered with a scope: looked up on each call (a read lock
-            // per family once it exists).
+            // Another registry, entered with a scope: registered (or found) on each call.
             match self.resolve(current) {
                 Some(h) => Some(HandlesRef::Owned(Box::new(h))),
                 None => {
