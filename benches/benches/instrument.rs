@@ -11,6 +11,8 @@
 //! - `prometheus_hand_written`: seed 001/004's pattern with the `prometheus` crate, handles
 //!   resolved once as above (its cheapest form).
 //! - `prometheus_seed_pattern`: the seeds' literal pattern, `with_label_values` on every call.
+//! - `vitals_instrument_in_a_scope`: `#[instrument]` on a thread that entered another
+//!   registry (as tests do): its handles are found by name on each call.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
@@ -200,6 +202,18 @@ fn instrument(c: &mut Criterion) {
             prometheus.call_seed_pattern(black_box(x))
         })
     });
+    // Last, since entering a scope sends every later call through the scope check: a thread
+    // inside a registry scope (a test's registry) finds its handles by name on each call.
+    let scoped = vitals::Registry::new();
+    let scope = scoped.enter();
+    instrumented(0).unwrap();
+    group.bench_function("vitals_instrument_in_a_scope", |b| {
+        b.iter(|| {
+            x = x.wrapping_add(1);
+            instrumented(black_box(x))
+        })
+    });
+    drop(scope);
     group.finish();
 
     // The instrumented calls above were recorded: the comparison is of working code.
@@ -213,7 +227,7 @@ fn instrument(c: &mut Criterion) {
             ("error_kind", ""),
         ],
     );
-    assert!(recorded.is_some_and(|n| n > 1.0), "{recorded:?}");
+    assert!(recorded.is_some_and(|n| n >= 1.0), "{recorded:?}");
 }
 
 criterion_group!(benches, instrument);

@@ -199,11 +199,6 @@ impl<M: Metric> FamilyCore<M> {
         &self.options
     }
 
-    /// The label names, in order (constant labels not included).
-    pub(crate) fn label_names(&self) -> Vec<&str> {
-        self.label_names.iter().map(|n| &**n).collect()
-    }
-
     pub(crate) fn new(desc: Descriptor, settings: FamilySettings, options: M::Options) -> Self {
         let dense = (0..settings.dense.unwrap_or(0))
             .map(|_| DenseSlot {

@@ -853,6 +853,20 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
             }
             check_state_set_name(&name)?;
         }
+        if shared {
+            // Found under the read lock, the usual case of a second registration: nothing is
+            // built, and concurrent scrapes are not held up by a write lock.
+            let wanted = Wanted::<M> {
+                name: &name,
+                help: &self.help,
+                unit: self.unit.as_deref(),
+                label_names,
+                options: &options,
+            };
+            if let Some(existing) = self.registry.read().shared.get(&name) {
+                return existing_shared(existing, &wanted).map(Family::from_core);
+            }
+        }
         let desc = Descriptor {
             name: name.clone(),
             help: self.help,
@@ -872,10 +886,32 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
         let mut state = self.registry.write();
         if shared {
             if let Some(existing) = state.shared.get(&name) {
-                return existing_shared(existing, &core).map(Family::from_core);
+                let wanted = Wanted::<M> {
+                    name: &name,
+                    help: core.desc.help(),
+                    unit: core.desc.unit(),
+                    label_names,
+                    options: core.options(),
+                };
+                return existing_shared(existing, &wanted).map(Family::from_core);
             }
         }
         if let Some(owner) = state.claimed.get(&name) {
+            if *owner == name && (shared || state.shared.contains_key(&name)) {
+                // One side shares, the other wants a family of its own.
+                let (this, other) = if shared {
+                    ("register_shared", "a family of its own")
+                } else {
+                    ("a family of its own", "a shared family (register_shared)")
+                };
+                return Err(Error::new(
+                    ErrorKind::DuplicateMetric,
+                    format!(
+                        "metric {name:?} is already registered as {other}, and this call asks \
+                         for {this}; register it the same way everywhere, or choose another name"
+                    ),
+                ));
+            }
             let kind = if *owner == name {
                 ErrorKind::DuplicateMetric
             } else {
@@ -921,10 +957,9 @@ impl<'r, M: Metric> MetricBuilder<'r, M> {
 /// family; otherwise an error saying what differs.
 fn existing_shared<M: Metric>(
     existing: &SharedFamily,
-    wanted: &FamilyCore<M>,
+    wanted: &Wanted<'_, M>,
 ) -> Result<Arc<FamilyCore<M>>> {
-    let desc = &wanted.desc;
-    let name = desc.name();
+    let name = wanted.name;
     let differs = |what: String| {
         Err(Error::new(
             ErrorKind::DuplicateMetric,
@@ -937,24 +972,32 @@ fn existing_shared<M: Metric>(
     let Ok(core) = Arc::clone(&existing.core).downcast::<FamilyCore<M>>() else {
         return differs("another instrument type".to_owned());
     };
-    let wanted_labels = wanted.label_names();
-    if existing.label_names != wanted_labels {
+    if existing.label_names != wanted.label_names {
         return differs(format!(
             "the labels [{}] (this call gave [{}])",
             existing.label_names.join(", "),
-            wanted_labels.join(", ")
+            wanted.label_names.join(", ")
         ));
     }
-    if existing.help != desc.help() {
+    if existing.help != wanted.help {
         return differs(format!("the help text {:?}", existing.help));
     }
-    if existing.unit.as_deref() != desc.unit() {
+    if existing.unit.as_deref() != wanted.unit {
         return differs(format!("the unit {:?}", existing.unit));
     }
-    if existing.options.downcast_ref::<M::Options>() != Some(wanted.options()) {
+    if existing.options.downcast_ref::<M::Options>() != Some(wanted.options) {
         return differs(format!("other options ({:?})", core.options()));
     }
     Ok(core)
+}
+
+/// What a shared registration asks for, compared with the family already there.
+struct Wanted<'a, M: Metric> {
+    name: &'a str,
+    help: &'a str,
+    unit: Option<&'a str>,
+    label_names: &'a [&'a str],
+    options: &'a M::Options,
 }
 
 fn clash_error(kind: ErrorKind, name: &str, owner: &str) -> Error {

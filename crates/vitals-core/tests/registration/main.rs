@@ -625,6 +625,7 @@ fn shared_and_exclusive_registrations_do_not_mix() {
         .register_shared(&["a"])
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::DuplicateMetric);
+    assert!(error.to_string().contains("a family of its own"), "{error}");
     // ... and a shared one cannot be taken as one's own.
     registry
         .counter("shared", "S.")
@@ -635,6 +636,7 @@ fn shared_and_exclusive_registrations_do_not_mix() {
         .register_family(&["a"])
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::DuplicateMetric);
+    assert!(error.to_string().contains("a shared family"), "{error}");
     // Counter names with or without `_total` are one family.
     let total = registry
         .counter("shared_total", "S.")

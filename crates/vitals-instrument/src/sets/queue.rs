@@ -208,8 +208,9 @@ impl QueueMetrics {
 /// item, and given back to [`QueueMetrics::dequeued`] to observe its wait.
 ///
 /// Dropping it records nothing: give it to [`QueueMetrics::discarded`] if the item leaves the
-/// queue unhandled, or the depth stays one too high.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// queue unhandled, or the depth stays one too high. Not `Clone`: one enqueue is dequeued
+/// once ([`Enqueued::at`] rebuilds a token from an enqueue time kept with the item).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[must_use = "give the token to `dequeued` or `discarded`, or the queue depth stays too high"]
 pub struct Enqueued {
     at: Instant,
