@@ -5,6 +5,7 @@
 //! The switch is process-wide, so every in-process check is in one test function; the
 //! environment is checked by running this test binary again as a child process, filtered to
 //! an `#[ignore]`d test that does nothing unless the parent marked it as its child.
+#![cfg(feature = "switch")]
 
 use std::process::Command;
 
