@@ -8,6 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use measured::label::LabelGroupSet;
+use measured::metric::histogram::Thresholds;
+use measured::metric::name::MetricName;
+use measured::metric::MetricFamilyEncoding as _;
+use measured::text::BufferedTextEncoder;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use vitals::LabelSet as _;
 
@@ -32,7 +37,36 @@ fn counter_inc(c: &mut Criterion) {
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let handle = metrics::with_local_recorder(&recorder, || metrics::counter!("requests"));
     group.bench_function("metrics", |b| b.iter(|| black_box(&handle).increment(1)));
+
+    let measured = measured::Counter::new();
+    let count = || measured.get_metric().count.load(Ordering::Relaxed);
+    group.bench_function("measured", |b| {
+        let before = count();
+        b.iter(|| black_box(&measured).inc());
+        assert!(count() > before, "measured's counter moved");
+    });
     group.finish();
+}
+
+/// The observations a `measured` histogram holds (its buckets are not cumulative).
+fn measured_observations<const N: usize>(
+    histogram: &measured::metric::MetricLockGuard<
+        '_,
+        measured::metric::histogram::HistogramState<N>,
+    >,
+) -> u64 {
+    let inner = histogram.inner.read();
+    inner
+        .buckets
+        .iter()
+        .chain([&inner.inf])
+        .map(|b| b.load(Ordering::Relaxed))
+        .sum()
+}
+
+/// The 11 bounds as `measured`'s thresholds (it takes them as an array: `N` is a type parameter).
+fn measured_thresholds() -> Thresholds<11> {
+    Thresholds::with_buckets(BUCKETS.try_into().expect("11 bounds"))
 }
 
 fn histogram_observe(c: &mut Criterion) {
@@ -62,6 +96,13 @@ fn histogram_observe(c: &mut Criterion) {
         .build_recorder();
     let handle = metrics::with_local_recorder(&recorder, || metrics::histogram!("latency_seconds"));
     group.bench_function("metrics", |b| b.iter(|| handle.record(black_box(value))));
+
+    let measured = measured::Histogram::<11>::with_metadata(measured_thresholds());
+    group.bench_function("measured", |b| {
+        let before = measured_observations(&measured.get_metric());
+        b.iter(|| measured.observe(black_box(value)));
+        assert!(measured_observations(&measured.get_metric()) > before);
+    });
     group.finish();
 }
 
@@ -69,6 +110,25 @@ fn histogram_observe(c: &mut Criterion) {
 struct RouteLabels {
     method: String,
     route: String,
+}
+
+/// `measured`'s key for the same two labels: string values not known up front go through an
+/// interner per label, `paracord::ParaCord` (see `vitals_bench::MeasuredLabels` for the choice).
+#[derive(Clone, Copy, measured::LabelGroup)]
+#[label(set = MeasuredRouteSet)]
+struct MeasuredRoute<'a> {
+    #[label(dynamic_with = paracord::ParaCord, default)]
+    method: &'a str,
+    #[label(dynamic_with = paracord::ParaCord, default)]
+    route: &'a str,
+}
+
+/// A `measured` counter's value for one label group.
+fn measured_count<L: LabelGroupSet>(family: &measured::CounterVec<L>, labels: L::Group<'_>) -> u64 {
+    family
+        .get_metric(family.with_labels(labels))
+        .count
+        .load(Ordering::Relaxed)
 }
 
 fn labeled_lookup(c: &mut Criterion) {
@@ -121,6 +181,22 @@ fn labeled_lookup(c: &mut Criterion) {
             });
         });
     });
+
+    let measured = measured::CounterVec::with_label_set(MeasuredRouteSet::default());
+    let labels = MeasuredRoute { method, route };
+    measured.inc(labels);
+    assert_eq!(measured.get_cardinality().0, 1);
+    group.bench_function("measured", |b| {
+        let before = measured_count(&measured, labels);
+        b.iter(|| {
+            measured.inc(MeasuredRoute {
+                method: black_box(method),
+                route: black_box(route),
+            });
+        });
+        assert!(measured_count(&measured, labels) > before);
+    });
+    assert_eq!(measured.get_cardinality().0, 1);
     group.finish();
 }
 
@@ -158,6 +234,76 @@ struct Request {
     method: Method,
     status_class: StatusClass,
     success: bool,
+}
+
+// The same set for `measured`, whose `#[derive(FixedCardinalityLabel)]` shares the `label`
+// attribute but not its spelling (no `UPPERCASE`) and which has no label value for `bool`: its
+// own enums, with the same values (checked in `typed_lookup` against the encoded text).
+
+#[derive(Clone, Copy, measured::FixedCardinalityLabel)]
+#[label(rename_all = "SHOUTY_SNAKE_CASE")]
+enum MeasuredMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+#[derive(Clone, Copy, measured::FixedCardinalityLabel)]
+enum MeasuredStatusClass {
+    #[label(rename = "1xx")]
+    Informational,
+    #[label(rename = "2xx")]
+    Success,
+    #[label(rename = "3xx")]
+    Redirection,
+    #[label(rename = "4xx")]
+    ClientError,
+    #[label(rename = "5xx")]
+    ServerError,
+}
+
+#[derive(Clone, Copy, measured::FixedCardinalityLabel)]
+#[label(rename_all = "snake_case")]
+enum MeasuredSuccess {
+    False,
+    True,
+}
+
+/// Every label of fixed cardinality: `measured` indexes the 50 series in an array ("dense").
+#[derive(Clone, Copy, measured::LabelGroup)]
+#[label(set = MeasuredRequestSet)]
+struct MeasuredRequest {
+    method: MeasuredMethod,
+    status_class: MeasuredStatusClass,
+    success: MeasuredSuccess,
+}
+
+impl From<&Request> for MeasuredRequest {
+    fn from(request: &Request) -> Self {
+        MeasuredRequest {
+            method: match request.method {
+                Method::Get => MeasuredMethod::Get,
+                Method::Post => MeasuredMethod::Post,
+                Method::Put => MeasuredMethod::Put,
+                Method::Delete => MeasuredMethod::Delete,
+                Method::Patch => MeasuredMethod::Patch,
+            },
+            status_class: match request.status_class {
+                StatusClass::Informational => MeasuredStatusClass::Informational,
+                StatusClass::Success => MeasuredStatusClass::Success,
+                StatusClass::Redirection => MeasuredStatusClass::Redirection,
+                StatusClass::ClientError => MeasuredStatusClass::ClientError,
+                StatusClass::ServerError => MeasuredStatusClass::ServerError,
+            },
+            success: if request.success {
+                MeasuredSuccess::True
+            } else {
+                MeasuredSuccess::False
+            },
+        }
+    }
 }
 
 const METHODS: [(Method, &str); 5] = [
@@ -303,6 +449,39 @@ fn typed_lookup(c: &mut Criterion) {
             });
         });
     });
+
+    let measured_typed: Vec<MeasuredRequest> = typed.iter().map(MeasuredRequest::from).collect();
+    let measured = measured::CounterVec::with_label_set(MeasuredRequestSet::new());
+    for labels in &measured_typed {
+        measured.inc(*labels);
+    }
+    assert_eq!(
+        measured.get_cardinality(),
+        (COMBINATIONS, Some(COMBINATIONS))
+    );
+    // The same 50 series, by the label text `measured` writes.
+    let mut encoder = BufferedTextEncoder::new();
+    measured
+        .collect_family_into(MetricName::from_str("requests_total"), &mut encoder)
+        .unwrap();
+    let text = encoder.finish();
+    let text = std::str::from_utf8(&text).unwrap();
+    for [m, s, o] in &strings {
+        let series = format!("{{method=\"{m}\",status_class=\"{s}\",success=\"{o}\"}} 1\n");
+        assert!(text.contains(&series), "{series} in {text}");
+    }
+    let total = || -> u64 {
+        measured_typed
+            .iter()
+            .map(|labels| measured_count(&measured, *labels))
+            .sum()
+    };
+    group.bench_function("measured", |b| {
+        let before = total();
+        b.iter(|| measured.inc(*black_box(&measured_typed[next(&mut i, COMBINATIONS)])));
+        assert!(total() > before);
+    });
+    assert_eq!(measured.get_cardinality().0, COMBINATIONS);
     group.finish();
 }
 

@@ -2,7 +2,7 @@
 //! each peer, counted by dhat's global allocator. Run once, not under criterion:
 //! `cargo run --release -p vitals-bench --bin memory`.
 
-use vitals_bench::{label_values, Labels, LABELS};
+use vitals_bench::{label_values, Labels, MeasuredLabels, MeasuredLabelsSet, LABELS};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -86,12 +86,25 @@ fn main() {
         recorder
     });
 
+    // `measured` keeps the label values interned, one copy of each distinct string, and keys a
+    // series by their integers.
+    let measured = per_series(|| {
+        let family = measured::CounterVec::with_label_set(MeasuredLabelsSet::default());
+        for i in 0..SERIES {
+            let values = label_values(i);
+            family.inc(MeasuredLabels::of(&values));
+        }
+        assert_eq!(family.get_cardinality().0, SERIES);
+        family
+    });
+
     println!("live heap bytes per series, {SERIES} labeled counter series (3 labels):");
     for (name, bytes) in [
         ("vitals", vitals),
         ("prometheus", prometheus),
         ("prometheus-client", client),
         ("metrics", metrics),
+        ("measured", measured),
     ] {
         println!("{name:>18}: {bytes:8.1}");
     }
