@@ -145,6 +145,10 @@ fn labeled_lookup(c: &mut Criterion) {
     group.bench_function("vitals", |b| {
         b.iter(|| family.with_labels(black_box(&[method, route])).inc());
     });
+    // The clone-free form: the update runs on the borrowed handle under the read lock.
+    group.bench_function("vitals-with-series", |b| {
+        b.iter(|| family.with_series(black_box(&[method, route]), |c| c.inc()));
+    });
 
     let tikv = prometheus::IntCounterVec::new(
         prometheus::Opts::new("requests", "R."),

@@ -586,6 +586,12 @@ impl<M: Metric> SeriesMap<M> {
     /// The handle at `position`, stamped as used when the family expires idle series.
     #[inline]
     fn hit(&self, position: usize, generation: &AtomicU64) -> Option<M> {
+        self.hit_ref(position, generation).cloned()
+    }
+
+    /// [`hit`](Self::hit) without the clone: the handle, borrowed from the map.
+    #[inline]
+    fn hit_ref(&self, position: usize, generation: &AtomicU64) -> Option<&M> {
         if let Some(activity) = self.activity.get(position) {
             let now = generation.load(Ordering::Relaxed);
             // Store only on change: a hot series is stamped once per sweep, not per lookup.
@@ -593,7 +599,7 @@ impl<M: Metric> SeriesMap<M> {
                 activity.seen.store(now, Ordering::Relaxed);
             }
         }
-        self.list.get(position).map(|s| s.metric.clone())
+        self.list.get(position).map(|s| &s.metric)
     }
 }
 
@@ -773,6 +779,38 @@ impl<M: Metric> Family<M, DynamicLabels> {
         self.core
             .get_or_create(values, None)
             .unwrap_or_else(|| self.core.detached())
+    }
+
+    /// Calls `f` with the series for these label values, without cloning its handle: for an
+    /// existing series, one hash, one read-locked lookup and `f`; a new series is created as
+    /// by [`with_labels`](Self::with_labels). The clone-free form of
+    /// `family.with_labels(values).inc()`, about the cost of an `Arc` clone and drop cheaper.
+    ///
+    /// `f` runs while the family's read lock is held: keep it to the update, and do not look
+    /// up or change this family inside it.
+    ///
+    /// ```
+    /// use vitals_core::Registry;
+    /// let registry = Registry::new();
+    /// let requests = registry.counter("requests", "R.").register_family(&["method"])?;
+    /// requests.with_series(&["GET"], |c| c.inc());
+    /// requests.with_series(&["GET"], |c| c.inc());
+    /// assert_eq!(requests.with_labels(&["GET"]).get(), 2);
+    /// # Ok::<(), vitals_core::Error>(())
+    /// ```
+    #[inline]
+    pub fn with_series<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
+        let core = &*self.core;
+        let (hash, count) = hash_values(&core.hasher, values);
+        if count == core.label_names.len() {
+            let map = core.read();
+            if let Some(position) = map.find(hash, values) {
+                if let Some(metric) = map.hit_ref(position, &core.generation) {
+                    return f(metric);
+                }
+            }
+        }
+        f(&self.with_labels(values))
     }
 
     /// Like [`with_labels`](Self::with_labels), but a wrong number of values is an error of

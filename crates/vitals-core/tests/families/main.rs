@@ -287,3 +287,32 @@ proptest::proptest! {
         proptest::prop_assert_eq!(family.len(), if a == b { 1 } else { 2 });
     }
 }
+
+/// `with_series`: the clone-free lookup finds existing series, creates new ones, and sends a
+/// wrong number of values where `with_labels` does (a detached handle, counted).
+#[test]
+fn with_series_updates_existing_and_new_series_without_cloning() {
+    let registry = vitals_core::Registry::new();
+    let requests = registry
+        .counter("with_series_requests", "R.")
+        .register_family(&["method", "route"])
+        .unwrap();
+    requests.with_labels(&["GET", "/a"]).inc();
+    requests.with_series(&["GET", "/a"], |c| c.inc_by(2));
+    requests.with_series(&["POST", "/b"], |c| c.inc());
+    assert_eq!(requests.with_labels(&["GET", "/a"]).get(), 3);
+    assert_eq!(requests.with_labels(&["POST", "/b"]).get(), 1);
+    assert_eq!(requests.len(), 2);
+
+    let before = vitals_core::self_metrics::dropped(
+        vitals_core::self_metrics::DropReason::LabelCountMismatch,
+    );
+    requests.with_series(&["GET"], |c| c.inc());
+    let after = vitals_core::self_metrics::dropped(
+        vitals_core::self_metrics::DropReason::LabelCountMismatch,
+    );
+    assert_eq!(requests.len(), 2, "a wrong count creates no series");
+    assert!(after > before, "and is counted");
+    // What `f` returns is passed back.
+    assert_eq!(requests.with_series(&["GET", "/a"], |c| c.get()), 3);
+}
