@@ -151,10 +151,7 @@ impl BatchTrackerBuilder {
     /// An invalid prefix or bucket bounds, or a family of the same name registered
     /// differently (another type, labels, help or buckets).
     pub fn register_in(self, registry: &Registry) -> Result<BatchTracker> {
-        let name = |base: &str| match &self.prefix {
-            Some(prefix) => format!("{prefix}_{base}"),
-            None => base.to_owned(),
-        };
+        let name = |base: &str| crate::prefixed(self.prefix.as_deref(), base);
         let operations = registry
             .counter(
                 &name("batch_operations"),

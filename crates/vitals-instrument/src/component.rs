@@ -142,10 +142,7 @@ impl ComponentTrackerBuilder {
     /// invalid bucket bounds, or a family of the same name registered differently (another
     /// type, labels, help, unit or buckets).
     pub fn register_in(self, registry: &Registry) -> Result<ComponentTracker> {
-        let name = |base: &str| match &self.prefix {
-            Some(prefix) => format!("{prefix}_{base}"),
-            None => base.to_owned(),
-        };
+        let name = |base: &str| crate::prefixed(self.prefix.as_deref(), base);
         let component = self.component.as_str();
         let calls = registry
             .counter(

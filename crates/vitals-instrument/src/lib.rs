@@ -38,6 +38,14 @@ pub use sink::{ErrorEvent, ErrorRef, ErrorSink, LogSink};
 /// `use vitals::instrument::ErrorLabel;` brings both.
 pub use vitals_derive::ErrorLabel;
 
+/// `prefix_base`, or `base` without a prefix: the metric names of the trackers and sets.
+pub(crate) fn prefixed(prefix: Option<&str>, base: &str) -> String {
+    match prefix {
+        Some(prefix) => format!("{prefix}_{base}"),
+        None => base.to_owned(),
+    }
+}
+
 /// What `#[instrument]`'s expansion calls; not a stable API.
 #[doc(hidden)]
 pub mod __private {

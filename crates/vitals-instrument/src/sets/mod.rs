@@ -84,6 +84,8 @@ use std::error::Error as StdError;
 
 use crate::sink::{report_error, ErrorEvent, ErrorRef};
 
+pub(crate) use crate::prefixed;
+
 pub mod cache;
 pub mod db;
 pub mod health;
@@ -124,14 +126,6 @@ pub type ErrorClassifier = fn(&(dyn StdError + 'static)) -> &'static str;
 /// The classifier sets use unless given one: every error is `"error"`.
 pub(crate) fn classify_as_error(_: &(dyn StdError + 'static)) -> &'static str {
     "error"
-}
-
-/// `prefix_base`, or `base` without a prefix.
-pub(crate) fn prefixed(prefix: Option<&str>, base: &str) -> String {
-    match prefix {
-        Some(prefix) => format!("{prefix}_{base}"),
-        None => base.to_owned(),
-    }
 }
 
 /// Sends one failure to the error sink; `report_error` itself returns at once without one.
