@@ -320,8 +320,10 @@ impl FunctionSite {
             return Call::inert(self);
         }
         let handles = self.handles();
+        // The switch was read once, above: the +1 is made on that answer, and the −1 in
+        // `finish` whenever there are handles, so the pair cannot come apart.
         if let Some(gauge) = handles.as_ref().and_then(|h| h.get().in_flight.as_ref()) {
-            gauge.inc();
+            gauge.inc_after_check();
         }
         Call {
             site: self,

@@ -172,7 +172,8 @@ impl<O: Observe + Clone> ObserveExt for O {}
 /// A gauge that counts things in progress: [`InProgress`] adds one when it is made and
 /// subtracts one when it is dropped. Implemented for [`Gauge`] and [`FloatGauge`].
 pub trait InProgressGauge: Clone {
-    /// Adds one (an operation started).
+    /// Adds one (an operation started), even with metrics switched off: it is only called
+    /// when they were on a moment before.
     fn enter(&self);
 
     /// Subtracts one (an operation ended), even with metrics switched off: it is only called
@@ -198,9 +199,10 @@ pub trait InProgressGauge: Clone {
 }
 
 impl InProgressGauge for Gauge {
+    /// Whatever the switch says: [`InProgress`] reads it once and enters only when on.
     #[inline]
     fn enter(&self) {
-        self.inc();
+        self.inc_after_check();
     }
 
     /// Whatever the switch says now: [`InProgress`] only leaves what it entered while on.
@@ -211,9 +213,10 @@ impl InProgressGauge for Gauge {
 }
 
 impl InProgressGauge for FloatGauge {
+    /// Whatever the switch says: [`InProgress`] reads it once and enters only when on.
     #[inline]
     fn enter(&self) {
-        self.inc();
+        self.inc_after_check();
     }
 
     /// Whatever the switch says now: [`InProgress`] only leaves what it entered while on.
@@ -255,8 +258,11 @@ pub struct InProgress<G: InProgressGauge = Gauge> {
 impl<G: InProgressGauge> InProgress<G> {
     /// Adds one to `gauge` now; the guard subtracts it when dropped.
     pub fn new(gauge: G) -> Self {
+        // One reading of the switch decides both halves.
         let entered = vitals_core::switch::enabled();
-        gauge.enter();
+        if entered {
+            gauge.enter();
+        }
         Self { gauge, entered }
     }
 }

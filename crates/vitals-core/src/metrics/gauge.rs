@@ -70,6 +70,15 @@ impl Gauge {
         self.inner.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Adds one without consulting the [switch](crate::switch): for a guard that has just read
+    /// `switch::enabled()` itself and will make the matching [`dec_after_inc`](Self::dec_after_inc)
+    /// exactly when it did this. (Checking once, and acting on that one answer, is what keeps
+    /// the pair balanced when the switch flips between them.)
+    #[inline]
+    pub fn inc_after_check(&self) {
+        self.inner.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Adds `v` (wrapping at the `i64` range).
     #[inline]
     pub fn add(&self, v: i64) {
@@ -173,6 +182,12 @@ impl FloatGauge {
     #[inline]
     pub fn dec_after_inc(&self) {
         self.inner.add(-1.0);
+    }
+
+    /// Adds one without consulting the switch (see [`Gauge::inc_after_check`]).
+    #[inline]
+    pub fn inc_after_check(&self) {
+        self.inner.add(1.0);
     }
 
     /// Adds `v`.

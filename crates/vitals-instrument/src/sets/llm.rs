@@ -300,8 +300,11 @@ impl LlmModelMetrics {
     /// Starts a request by hand: in-flight + 1 until the returned call is finished with
     /// [`LlmCall::success`] or [`LlmCall::failure`] (or dropped).
     pub fn start(&self) -> LlmCall<'_> {
+        // One reading of the switch decides both the +1 and the −1 in `Drop`.
         let counted = vitals_core::switch::enabled();
-        self.inner.in_flight.inc();
+        if counted {
+            self.inner.in_flight.inc_after_check();
+        }
         LlmCall {
             model: self,
             start: Instant::now(),
