@@ -1,9 +1,10 @@
 //! Labeled metrics: a [`Family`] maps label values to series, each a handle of the family's
 //! instrument type.
 //!
-//! A lookup hashes the *borrowed* label values (length-prefixed, so `["ab","c"]` and
-//! `["a","bc"]` differ), finds the series under a read lock, and confirms equality value by
-//! value. Only the creation of a new series allocates and takes the write lock. Keep the
+//! A lookup hashes the *borrowed* label values (lengths included, so `["ab","c"]` and
+//! `["a","bc"]` differ), finds the series in an index that takes no lock and writes no shared
+//! memory (see `vitals-index`), and confirms equality value by value. Only the creation of a
+//! new series allocates and takes the family's lock. Keep the
 //! returned handle where you can: updating a handle involves no lookup at all.
 //!
 //! A family whose [`LabelSet`] is fully enumerable (every value an enum or `bool`, see
@@ -15,14 +16,14 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use vitals_index::{Index, Locked};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{hash_values, push_label, LabelSet, SetValues, Values};
+use crate::labels::{push_label, LabelHasher, LabelSet, SetValues, StoredValues, Values};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -100,10 +101,11 @@ pub(crate) struct FamilyCore<M: Metric> {
     /// The registry's constant labels, rendered; the prefix of every series' label text.
     const_text: Box<str>,
     options: M::Options,
-    /// Randomly seeded per family (foldhash), so label values chosen by an attacker cannot be
-    /// aimed at one bucket; equality is always confirmed, so a collision is never a merge.
-    hasher: DefaultHashBuilder,
-    series: RwLock<SeriesMap<M>>,
+    /// Randomly seeded per family, so label values chosen by an attacker cannot be aimed at
+    /// one bucket; equality is always confirmed, so a collision is never a merge.
+    hasher: LabelHasher,
+    /// The series, in creation order (so output is stable), found by hash without a lock.
+    series: Index<Series<M>>,
     max_series: Option<usize>,
     /// The registry-wide series budget this family draws from.
     budget: Arc<Budget>,
@@ -121,6 +123,8 @@ pub(crate) struct FamilyCore<M: Metric> {
     /// is how a sweep knows the series was used since the previous one.
     generation: AtomicU64,
     expired: AtomicU64,
+    /// The origin of [`Activity::last_active`].
+    started: Instant,
     /// Handles of an enumerable label set, by [`LabelSet::dense_index`].
     dense: Box<[DenseSlot<M>]>,
 }
@@ -133,36 +137,31 @@ struct DenseSlot<M> {
     live: AtomicBool,
 }
 
-/// Series in creation order (so output is stable), with a hash index over them.
-struct SeriesMap<M> {
-    index: HashTable<usize>,
-    list: Vec<Series<M>>,
-    /// Per series, in the order of `list`; empty unless the family expires idle series.
-    activity: Vec<Activity>,
-}
-
 struct Series<M> {
-    hash: u64,
-    values: Box<[Box<str>]>,
+    values: StoredValues,
     /// `name="value",...` with constant labels first, escaped once at creation.
     text: Box<str>,
     metric: M,
+    /// Present when the family expires idle series.
+    activity: Option<Box<Activity>>,
 }
 
-/// What an expiry sweep knows of one series.
+/// What an expiry sweep knows of one series. Atomics because lookups stamp `seen` without a
+/// lock; the others change only under the family's lock.
 struct Activity {
     /// The family generation at the series' last lookup.
     seen: AtomicU64,
     /// A digest of the value at the previous sweep: a change means the series was updated.
-    fingerprint: u64,
-    last_active: Instant,
+    fingerprint: AtomicU64,
+    /// When the series was last active, in nanoseconds since the family was made.
+    last_active: AtomicU64,
 }
 
 /// The labels of one series, as [`Family::remove_if`] shows them to its predicate.
 #[derive(Debug, Clone, Copy)]
 pub struct SeriesLabels<'a> {
     names: &'a [Box<str>],
-    values: &'a [Box<str>],
+    values: &'a StoredValues,
 }
 
 impl<'a> SeriesLabels<'a> {
@@ -171,13 +170,12 @@ impl<'a> SeriesLabels<'a> {
         self.names
             .iter()
             .position(|n| **n == *name)
-            .and_then(|i| self.values.get(i))
-            .map(|v| &**v)
+            .and_then(|i| self.values.iter().nth(i))
     }
 
     /// The values, in the family's label order.
     pub fn values(&self) -> impl Iterator<Item = &'a str> {
-        self.values.iter().map(|v| &**v)
+        self.values.iter()
     }
 
     /// `(name, value)` pairs, in the family's label order.
@@ -215,12 +213,8 @@ impl<M: Metric> FamilyCore<M> {
                 .collect(),
             const_text: settings.const_text.into_boxed_str(),
             options,
-            hasher: DefaultHashBuilder::default(),
-            series: RwLock::new(SeriesMap {
-                index: HashTable::new(),
-                list: Vec::new(),
-                activity: Vec::new(),
-            }),
+            hasher: LabelHasher::new(),
+            series: Index::new(),
             max_series: settings.max_series,
             budget: settings.budget,
             overflow: OnceLock::new(),
@@ -231,45 +225,32 @@ impl<M: Metric> FamilyCore<M> {
             idle_expiry: settings.idle_expiry,
             generation: AtomicU64::new(0),
             expired: AtomicU64::new(0),
+            started: Instant::now(),
             dense,
         }
-    }
-
-    // A poisoned lock means a thread panicked while holding it; the map is still consistent
-    // (every mutation completes before anything can panic), and the hot path must not panic.
-    fn read(&self) -> RwLockReadGuard<'_, SeriesMap<M>> {
-        self.series.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, SeriesMap<M>> {
-        self.series.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The series for these values, created if new (or the overflow series past a limit);
     /// `None` if the count of values is wrong. `slot` is the dense index, if any.
     fn get_or_create<V: Values + ?Sized>(&self, values: &V, slot: Option<usize>) -> Option<M> {
-        let (hash, count) = hash_values(&self.hasher, values);
+        let (hash, count) = self.hasher.hash(values);
         if count != self.label_names.len() {
             return None;
         }
-        {
-            let map = self.read();
-            if let Some(position) = map.find(hash, values) {
-                return map.hit(position, &self.generation);
-            }
-            // Past a limit, a new label set needs no write lock to learn it has no room.
-            if !matches!(self.room(map.list.len()), Room::Yes) {
-                drop(map);
-                return Some(self.overflowed(values));
-            }
+        if let Some(series) = self.series.get(hash, |s| values.equals(&s.values)) {
+            return Some(self.hit(&series).clone());
         }
-        let mut map = self.write();
-        // Another thread may have created it between the two locks.
-        if let Some(position) = map.find(hash, values) {
-            return map.hit(position, &self.generation);
+        // Past a limit, a new label set needs no lock to learn it has no room.
+        if !matches!(self.room(self.series.len()), Room::Yes) {
+            return Some(self.overflowed(values));
         }
-        if !matches!(self.room(map.list.len()), Room::Yes) || self.is_overflow_set(values) {
-            drop(map);
+        let mut locked = self.series.lock();
+        // Another thread may have created it since the lookup.
+        if let Some(series) = locked.get(hash, |s| values.equals(&s.values)) {
+            return Some(self.hit(series).clone());
+        }
+        if !matches!(self.room(locked.len()), Room::Yes) || self.is_overflow_set(values) {
+            drop(locked);
             return Some(self.overflowed(values));
         }
         let dense = slot.and_then(|i| self.dense.get(i));
@@ -280,32 +261,27 @@ impl<M: Metric> FamilyCore<M> {
             .filter(|s| !s.live.load(Ordering::Acquire))
             .and_then(|s| s.handle.get().cloned())
             .unwrap_or_else(|| M::from_options(&self.options));
-        let mut owned = Vec::with_capacity(count);
-        values.for_each(|v| owned.push(Box::<str>::from(v)));
-        let text = self.render(owned.iter().map(|v| &**v));
+        let stored = StoredValues::new(values);
+        let text = self.render(stored.iter());
         if !self.detached.load(Ordering::Relaxed) {
             self.budget.take();
         }
-        let SeriesMap {
-            index,
-            list,
-            activity,
-        } = &mut *map;
-        let position = list.len();
-        list.push(Series {
-            hash,
-            values: owned.into_boxed_slice(),
-            text: text.into_boxed_str(),
-            metric: metric.clone(),
-        });
-        index.insert_unique(hash, position, |&i| list.get(i).map_or(0, |s| s.hash));
-        if self.idle_expiry.is_some() {
-            activity.push(Activity {
+        let activity = self.idle_expiry.map(|_| {
+            Box::new(Activity {
                 seen: AtomicU64::new(self.generation.load(Ordering::Relaxed)),
-                fingerprint: fingerprint(&metric),
-                last_active: Instant::now(),
-            });
-        }
+                fingerprint: AtomicU64::new(fingerprint(&metric)),
+                last_active: AtomicU64::new(self.nanos_since_start(Instant::now())),
+            })
+        });
+        locked.insert(
+            hash,
+            Series {
+                values: stored,
+                text: text.into_boxed_str(),
+                metric: metric.clone(),
+                activity,
+            },
+        );
         if let Some(dense) = dense {
             let _ = dense.handle.set(metric.clone());
             if dense.handle.get().is_some_and(|h| h.same_series(&metric)) {
@@ -313,6 +289,24 @@ impl<M: Metric> FamilyCore<M> {
             }
         }
         Some(metric)
+    }
+
+    /// The handle of a series found by a lookup, stamped as used when the family expires
+    /// idle series.
+    #[inline]
+    fn hit<'s>(&self, series: &'s Series<M>) -> &'s M {
+        if let Some(activity) = &series.activity {
+            let now = self.generation.load(Ordering::Relaxed);
+            // Store only on change: a hot series is stamped once per sweep, not per lookup.
+            if activity.seen.load(Ordering::Relaxed) != now {
+                activity.seen.store(now, Ordering::Relaxed);
+            }
+        }
+        &series.metric
+    }
+
+    fn nanos_since_start(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.started).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// The dense handle for `slot`, when its series is in the family.
@@ -381,23 +375,20 @@ impl<M: Metric> FamilyCore<M> {
     /// One line naming the family, the limit it reached, and the label with the most distinct
     /// values, which is almost always the one to bound.
     fn log_overflow<V: Values + ?Sized>(&self, values: &V) {
-        let map = self.read();
-        let which = match self.room(map.list.len()) {
+        let locked = self.series.lock();
+        let len = locked.len();
+        let which = match self.room(len) {
             Room::RegistryFull => format!(
                 "the registry's limit of {} series",
                 self.budget.max().unwrap_or(0)
             ),
-            _ => format!(
-                "its limit of {} series",
-                self.max_series.unwrap_or(map.list.len())
-            ),
+            _ => format!("its limit of {} series", self.max_series.unwrap_or(len)),
         };
         let mut widest: Option<(&str, usize)> = None;
         for (i, name) in self.label_names.iter().enumerate() {
-            let distinct = map
-                .list
+            let distinct = locked
                 .iter()
-                .filter_map(|s| s.values.get(i))
+                .filter_map(|s| s.values.iter().nth(i))
                 .collect::<std::collections::HashSet<_>>()
                 .len();
             if widest.is_none_or(|(_, most)| distinct > most) {
@@ -407,14 +398,14 @@ impl<M: Metric> FamilyCore<M> {
         let mut example = Vec::new();
         values.for_each(|v| example.push(format!("{v:?}")));
         let driver = match widest {
-            _ if map.list.is_empty() => "this family has no series of its own: the registry's \
+            _ if len == 0 => "this family has no series of its own: the registry's \
                 other families hold them (see Registry::stats or vitals_registry_series for the \
                 largest), or raise the registry's limit"
                 .to_owned(),
             Some((label, distinct)) => format!(
                 "label {label:?} has the most distinct values ({distinct} in {} series): bound \
                  it (route templates, status classes) or raise the limit",
-                map.list.len()
+                len
             ),
             None => "raise the limit".to_owned(),
         };
@@ -428,11 +419,11 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
-        let (hash, _) = hash_values(&self.hasher, values);
-        let mut map = self.write();
-        match map.find(hash, values) {
+        let (hash, _) = self.hasher.hash(values);
+        let mut locked = self.series.lock();
+        match locked.position(hash, |s| values.equals(&s.values)) {
             Some(position) => {
-                self.remove_at(&mut map, position);
+                self.remove_at(&mut locked, position);
                 true
             }
             None => false,
@@ -440,35 +431,15 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     /// Takes the series at `position` out of the family.
-    fn remove_at(&self, map: &mut SeriesMap<M>, position: usize) {
-        let SeriesMap {
-            index,
-            list,
-            activity,
-        } = map;
-        let Some(hash) = list.get(position).map(|s| s.hash) else {
-            return;
-        };
-        if let Ok(entry) = index.find_entry(hash, |&i| i == position) {
-            entry.remove();
-        }
-        let last = list.len() - 1;
-        let removed = list.swap_remove(position);
-        if position < activity.len() {
-            activity.swap_remove(position);
-        }
-        if position != last {
-            // The former last series now lives at `position`: repoint its index entry.
-            if let Some(moved_hash) = list.get(position).map(|s| s.hash) {
-                if let Some(slot) = index.find_mut(moved_hash, |&i| i == last) {
-                    *slot = position;
-                }
-            }
-        }
-        if !self.detached.load(Ordering::Relaxed) {
+    fn remove_at(&self, locked: &mut Locked<'_, Series<M>>, position: usize) {
+        let mut removed = false;
+        locked.remove_at(position, |series| {
+            self.retire_dense(|m| series.metric.same_series(m));
+            removed = true;
+        });
+        if removed && !self.detached.load(Ordering::Relaxed) {
             self.budget.give_back(1);
         }
-        self.retire_dense(|m| removed.metric.same_series(m));
     }
 
     /// Marks the dense slots whose handle matches as no longer live.
@@ -481,20 +452,20 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn remove_if(&self, mut predicate: impl FnMut(&SeriesLabels<'_>) -> bool) -> usize {
-        let mut map = self.write();
+        let mut locked = self.series.lock();
         let mut removed = 0;
-        let mut position = map.list.len();
-        // Backwards, so that swap_remove only moves series already looked at.
+        let mut position = locked.len();
+        // Backwards, so that a removal only moves a series already looked at.
         while position > 0 {
             position -= 1;
-            let doomed = map.list.get(position).is_some_and(|s| {
+            let doomed = locked.at(position).is_some_and(|s| {
                 predicate(&SeriesLabels {
                     names: &self.label_names,
                     values: &s.values,
                 })
             });
             if doomed {
-                self.remove_at(&mut map, position);
+                self.remove_at(&mut locked, position);
                 removed += 1;
             }
         }
@@ -502,14 +473,12 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn clear(&self) {
-        let mut map = self.write();
+        let mut locked = self.series.lock();
         if !self.detached.load(Ordering::Relaxed) {
-            self.budget.give_back(map.list.len());
+            self.budget.give_back(locked.len());
         }
         self.overflow_live.store(false, Ordering::Relaxed);
-        map.index.clear();
-        map.list.clear();
-        map.activity.clear();
+        locked.clear(|_| {});
         for slot in &*self.dense {
             slot.live.store(false, Ordering::Release);
         }
@@ -521,24 +490,30 @@ impl<M: Metric> FamilyCore<M> {
         let Some(ttl) = self.idle_expiry else {
             return 0;
         };
-        let mut map = self.write();
+        let mut locked = self.series.lock();
         let generation = self.generation.load(Ordering::Relaxed);
+        let now_nanos = self.nanos_since_start(now);
+        let ttl_nanos = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
         let mut expired = 0;
-        let mut position = map.list.len();
+        let mut position = locked.len();
         while position > 0 {
             position -= 1;
-            let SeriesMap { list, activity, .. } = &mut *map;
-            let (Some(series), Some(activity)) = (list.get(position), activity.get_mut(position))
-            else {
+            let Some(series) = locked.at(position) else {
+                continue;
+            };
+            let Some(activity) = &series.activity else {
                 continue;
             };
             let value = fingerprint(&series.metric);
-            if activity.seen.load(Ordering::Relaxed) == generation || value != activity.fingerprint
+            if activity.seen.load(Ordering::Relaxed) == generation
+                || value != activity.fingerprint.load(Ordering::Relaxed)
             {
-                activity.fingerprint = value;
-                activity.last_active = now;
-            } else if now.saturating_duration_since(activity.last_active) >= ttl {
-                self.remove_at(&mut map, position);
+                activity.fingerprint.store(value, Ordering::Relaxed);
+                activity.last_active.store(now_nanos, Ordering::Relaxed);
+            } else if now_nanos.saturating_sub(activity.last_active.load(Ordering::Relaxed))
+                >= ttl_nanos
+            {
+                self.remove_at(&mut locked, position);
                 expired += 1;
             }
         }
@@ -548,7 +523,7 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn len(&self) -> usize {
-        self.read().list.len()
+        self.series.len()
     }
 
     fn detached(&self) -> M {
@@ -568,38 +543,6 @@ impl<M: Metric> FamilyCore<M> {
                 got
             ),
         )
-    }
-}
-
-impl<M: Metric> SeriesMap<M> {
-    #[inline]
-    fn find<V: Values + ?Sized>(&self, hash: u64, values: &V) -> Option<usize> {
-        self.index
-            .find(hash, |&i| {
-                self.list
-                    .get(i)
-                    .is_some_and(|s| s.hash == hash && values.equals(&s.values))
-            })
-            .copied()
-    }
-
-    /// The handle at `position`, stamped as used when the family expires idle series.
-    #[inline]
-    fn hit(&self, position: usize, generation: &AtomicU64) -> Option<M> {
-        self.hit_ref(position, generation).cloned()
-    }
-
-    /// [`hit`](Self::hit) without the clone: the handle, borrowed from the map.
-    #[inline]
-    fn hit_ref(&self, position: usize, generation: &AtomicU64) -> Option<&M> {
-        if let Some(activity) = self.activity.get(position) {
-            let now = generation.load(Ordering::Relaxed);
-            // Store only on change: a hot series is stamped once per sweep, not per lookup.
-            if activity.seen.load(Ordering::Relaxed) != now {
-                activity.seen.store(now, Ordering::Relaxed);
-            }
-        }
-        self.list.get(position).map(|s| &s.metric)
     }
 }
 
@@ -627,11 +570,11 @@ impl<M: Metric> Collect for FamilyCore<M> {
             self.expire_idle(Instant::now());
         }
         visitor.family(&self.desc);
-        let map = self.read();
-        for series in &map.list {
+        let locked = self.series.lock();
+        for series in locked.iter() {
             series.metric.visit(&series.text, visitor);
         }
-        drop(map);
+        drop(locked);
         let overflow = self
             .overflow
             .get()
@@ -643,28 +586,24 @@ impl<M: Metric> Collect for FamilyCore<M> {
     }
 
     fn stats(&self) -> FamilyStats {
-        let map = self.read();
-        let per_series: usize = map
-            .list
+        let locked = self.series.lock();
+        let per_series: usize = locked
             .iter()
             .map(|s| {
-                std::mem::size_of::<Series<M>>()
-                    + s.text.len()
-                    + s.values
-                        .iter()
-                        .map(|v| std::mem::size_of::<Box<str>>() + v.len())
-                        .sum::<usize>()
+                s.text.len()
+                    + s.values.heap_bytes()
+                    + s.activity
+                        .as_ref()
+                        .map_or(0, |_| std::mem::size_of::<Activity>())
                     + s.metric.heap_bytes()
             })
             .sum();
         let bytes = per_series
-            + map.index.capacity() * (std::mem::size_of::<usize>() + 1)
-            + (map.list.capacity() - map.list.len()) * std::mem::size_of::<Series<M>>()
-            + map.activity.capacity() * std::mem::size_of::<Activity>()
+            + locked.heap_bytes()
             + self.dense.len() * std::mem::size_of::<DenseSlot<M>>();
         FamilyStats {
             name: self.desc.name.clone(),
-            series: map.list.len(),
+            series: locked.len(),
             max_series: self.max_series,
             overflowed: self.overflowed.load(Ordering::Relaxed),
             expired: self.expired.load(Ordering::Relaxed),
@@ -685,11 +624,11 @@ impl<M: Metric> Collect for FamilyCore<M> {
 
     fn detach(&self) {
         let held = {
-            // Under the write lock, so no creation is half way between the check and the
-            // budget's `take`, and the count given back is exactly what was taken.
-            let map = self.write();
+            // Under the lock, so no creation is half way between the check and the budget's
+            // `take`, and the count given back is exactly what was taken.
+            let locked = self.series.lock();
             self.detached.store(true, Ordering::Relaxed);
-            map.list.len()
+            locked.len()
         };
         self.budget.give_back(held);
         // Gives nothing back now that the family is detached; handles keep working,
@@ -782,12 +721,12 @@ impl<M: Metric> Family<M, DynamicLabels> {
     }
 
     /// Calls `f` with the series for these label values, without cloning its handle: for an
-    /// existing series, one hash, one read-locked lookup and `f`; a new series is created as
-    /// by [`with_labels`](Self::with_labels). The clone-free form of
-    /// `family.with_labels(values).inc()`, about the cost of an `Arc` clone and drop cheaper.
+    /// existing series, one hash, one lookup without a lock, and `f`; a new series is created
+    /// as by [`with_labels`](Self::with_labels). The clone-free form of
+    /// `family.with_labels(values).inc()`, cheaper by an `Arc` clone and drop.
     ///
-    /// `f` runs while the family's read lock is held: keep it to the update, and do not look
-    /// up or change this family inside it.
+    /// While `f` runs, series removed from any family are not freed yet: keep `f` to the
+    /// update.
     ///
     /// ```
     /// use vitals_core::Registry;
@@ -801,13 +740,10 @@ impl<M: Metric> Family<M, DynamicLabels> {
     #[inline]
     pub fn with_series<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
         let core = &*self.core;
-        let (hash, count) = hash_values(&core.hasher, values);
+        let (hash, count) = core.hasher.hash(values);
         if count == core.label_names.len() {
-            let map = core.read();
-            if let Some(position) = map.find(hash, values) {
-                if let Some(metric) = map.hit_ref(position, &core.generation) {
-                    return f(metric);
-                }
+            if let Some(series) = core.series.get(hash, |s| values.equals(&s.values)) {
+                return f(core.hit(&series));
             }
         }
         f(&self.with_labels(values))

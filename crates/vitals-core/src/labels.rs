@@ -3,7 +3,7 @@
 //! A series' label text (`method="GET",route="/a"`) is rendered once, when the series is
 //! created, with constant labels first. The encoders then copy it; they never re-escape.
 
-use std::hash::{BuildHasher, Hasher};
+use std::hash::BuildHasher;
 
 /// A typed set of label values for a [`Family`](crate::Family).
 ///
@@ -276,14 +276,12 @@ pub(crate) trait Values {
     fn for_each(&self, f: impl FnMut(&str));
 
     /// Whether the values equal `stored`, in order and in number.
-    fn equals(&self, stored: &[Box<str>]) -> bool {
-        let mut index = 0usize;
+    #[inline]
+    fn equals(&self, stored: &StoredValues) -> bool {
+        let mut rest = &*stored.0;
         let mut equal = true;
-        self.for_each(|value| {
-            equal &= stored.get(index).is_some_and(|s| **s == *value);
-            index += 1;
-        });
-        equal && index == stored.len()
+        self.for_each(|value| equal = equal && take_value(&mut rest, value));
+        equal && rest.is_empty()
     }
 }
 
@@ -296,8 +294,9 @@ impl Values for [&str] {
     }
 
     #[inline]
-    fn equals(&self, stored: &[Box<str>]) -> bool {
-        self.len() == stored.len() && self.iter().zip(stored).all(|(a, b)| *a == &**b)
+    fn equals(&self, stored: &StoredValues) -> bool {
+        let mut rest = &*stored.0;
+        self.iter().all(|value| take_value(&mut rest, value)) && rest.is_empty()
     }
 }
 
@@ -311,29 +310,205 @@ impl<L: LabelSet> Values for SetValues<'_, L> {
     }
 }
 
-/// Hashes a sequence of label values so that different sequences hash apart with high
-/// probability, even when their concatenations are equal (`["ab","c"]` vs `["a","bc"]`): each
-/// value is prefixed by its length. Equality is always confirmed value by value afterwards, so a
-/// collision costs a comparison, never a merged series. Returns the hash and the value count.
-#[inline]
-pub(crate) fn hash_values<S: BuildHasher, V: Values + ?Sized>(
-    build: &S,
-    values: &V,
-) -> (u64, usize) {
-    let mut hasher = build.build_hasher();
-    let mut count = 0usize;
-    values.for_each(|value| {
-        hasher.write_usize(value.len());
-        hasher.write(value.as_bytes());
-        count += 1;
-    });
-    (hasher.finish(), count)
+/// A series' label values in one allocation: per value, its length (4 bytes, little-endian)
+/// and its bytes. One allocation instead of one per value plus a slice of pointers, and a
+/// lookup compares against it front to back without chasing a pointer per value.
+pub(crate) struct StoredValues(Box<[u8]>);
+
+impl std::fmt::Debug for StoredValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl StoredValues {
+    pub(crate) fn new<V: Values + ?Sized>(values: &V) -> Self {
+        let mut bytes = Vec::new();
+        values.for_each(|value| {
+            // A value over 4 GiB cannot be a label value anyone sends; saturating keeps it
+            // from wrapping into another length (it then never compares equal).
+            let len = u32::try_from(value.len()).unwrap_or(u32::MAX);
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(value.as_bytes());
+        });
+        Self(bytes.into_boxed_slice())
+    }
+
+    /// The values, in label order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        let mut rest = &*self.0;
+        std::iter::from_fn(move || {
+            let (len, tail) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_le_bytes(*len) as usize;
+            let (value, tail) = tail.split_at_checked(len)?;
+            rest = tail;
+            // Written from `&str`s, so always UTF-8.
+            Some(std::str::from_utf8(value).unwrap_or_default())
+        })
+    }
+
+    /// The bytes this holds on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Whether `rest` starts with `value` (length and bytes); if so, moves past it.
+#[inline(always)]
+fn take_value(rest: &mut &[u8], value: &str) -> bool {
+    let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+        return false;
+    };
+    if u32::from_le_bytes(*len) as usize != value.len() {
+        return false;
+    }
+    let Some((stored, tail)) = tail.split_at_checked(value.len()) else {
+        return false;
+    };
+    if !same_bytes(stored, value.as_bytes()) {
+        return false;
+    }
+    *rest = tail;
+    true
+}
+
+/// `a == b` for slices of equal length, without a call to `memcmp` for the short values labels
+/// almost always are: up to 16 bytes are two overlapping word compares.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    match a.len() {
+        0..=3 => {
+            a.first() == b.first()
+                && a.get(a.len() / 2) == b.get(b.len() / 2)
+                && a.last() == b.last()
+        }
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        17..=32 => {
+            a.first_chunk::<16>() == b.first_chunk::<16>()
+                && a.last_chunk::<16>() == b.last_chunk::<16>()
+        }
+        _ => a == b,
+    }
+}
+
+/// Hashes lists of label values for a family's index: one multiply-fold per value of up to
+/// 16 bytes, two up to 32 (one per further 16 beyond), with the value's length and position
+/// folded in, so that `["ab","c"]` and `["a","bc"]` hash apart. Randomly seeded per family, so values chosen by an attacker
+/// cannot be aimed at one bucket; equality is always confirmed after, so a collision costs a
+/// comparison, never a merged series.
+///
+/// Why not `foldhash` through `Hasher`: its `write_usize` and `write` are a round each, twice
+/// the rounds for a list of short strings; this is the lookup's largest cost after the probe.
+#[derive(Debug, Clone)]
+pub(crate) struct LabelHasher {
+    seed: u64,
+    key: u64,
+}
+
+impl LabelHasher {
+    pub(crate) fn new() -> Self {
+        let random = std::collections::hash_map::RandomState::new();
+        Self {
+            seed: random.hash_one(0x5eed_u64),
+            key: random.hash_one(0x006b_6579_u64) | 1,
+        }
+    }
+
+    /// The hash of `values` and how many there are.
+    #[inline]
+    pub(crate) fn hash<V: Values + ?Sized>(&self, values: &V) -> (u64, usize) {
+        // Each value is hashed on its own, from a seed that depends on its position, so the
+        // values' multiplies do not wait for one another; the lanes are then xored.
+        let mut hash = 0;
+        let mut seed = self.seed;
+        let mut count = 0usize;
+        values.for_each(|value| {
+            hash ^= self.lane(seed, value.as_bytes());
+            seed = seed.wrapping_add(STEP);
+            count += 1;
+        });
+        (hash, count)
+    }
+
+    /// One value's hash, from `seed`; up to 32 bytes without a loop.
+    #[inline(always)]
+    fn lane(&self, seed: u64, bytes: &[u8]) -> u64 {
+        let n = bytes.len();
+        let key = self.key.wrapping_add(n as u64);
+        let (a, b) = match n {
+            0 => (0, 0),
+            1..=3 => {
+                let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+                (byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16, 0)
+            }
+            4..=7 => (
+                u64::from(u32::from_le_bytes(*bytes.first_chunk().unwrap_or(&[0; 4]))),
+                u64::from(u32::from_le_bytes(*bytes.last_chunk().unwrap_or(&[0; 4]))),
+            ),
+            8..=16 => (word(bytes.first_chunk()), word(bytes.last_chunk())),
+            17..=32 => {
+                // The first 16 and the last 16 bytes (overlapping), folded side by side.
+                let head = bytes.first_chunk::<16>();
+                let tail = bytes.last_chunk::<16>();
+                return fold(
+                    word(head.and_then(|h| h.first_chunk())) ^ seed,
+                    word(head.and_then(|h| h.last_chunk())) ^ key,
+                ) ^ fold(
+                    word(tail.and_then(|t| t.first_chunk())) ^ seed.rotate_left(32),
+                    word(tail.and_then(|t| t.last_chunk())) ^ key.rotate_left(32),
+                );
+            }
+            _ => return self.lane_long(seed, bytes),
+        };
+        fold(a ^ seed, b ^ key)
+    }
+
+    #[cold]
+    fn lane_long(&self, mut state: u64, bytes: &[u8]) -> u64 {
+        let mut chunks = bytes.chunks_exact(16);
+        for chunk in &mut chunks {
+            state = fold(
+                word(chunk.first_chunk()) ^ state,
+                word(chunk.last_chunk()) ^ self.key,
+            );
+        }
+        // The last 16 bytes, overlapping what was folded already, and the length.
+        let tail = bytes.last_chunk::<16>();
+        let (a, b) = (
+            word(tail.and_then(|t| t.first_chunk())),
+            word(tail.and_then(|t| t.last_chunk())),
+        );
+        fold(a ^ state, b ^ self.key.wrapping_add(bytes.len() as u64))
+    }
+}
+
+/// The seed of the next value's lane (the golden ratio in 64 bits: consecutive seeds differ in
+/// many bits).
+const STEP: u64 = 0x9e37_79b9_7f4a_7c15;
+
+#[inline(always)]
+fn word(bytes: Option<&[u8; 8]>) -> u64 {
+    u64::from_le_bytes(*bytes.unwrap_or(&[0; 8]))
+}
+
+/// The 128-bit product of `a` and `b`, its halves xored: the mixing step of foldhash and
+/// wyhash.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::hash_map::RandomState;
 
     #[test]
     fn integers_format_like_display() {
@@ -363,11 +538,12 @@ mod tests {
 
     #[test]
     fn length_prefix_separates_concatenations() {
-        let build = RandomState::new();
-        let (a, _) = hash_values(&build, &["ab", "c"][..]);
-        let (b, _) = hash_values(&build, &["a", "bc"][..]);
+        let hasher = LabelHasher::new();
+        let (a, _) = hasher.hash(&["ab", "c"][..]);
+        let (b, _) = hasher.hash(&["a", "bc"][..]);
         assert_ne!(a, b);
-        let stored: Vec<Box<str>> = vec!["ab".into(), "c".into()];
+        let stored = StoredValues::new(&["ab", "c"][..]);
+        assert_eq!(stored.iter().collect::<Vec<_>>(), ["ab", "c"]);
         for (values, equal) in [
             (&["ab", "c"][..], true),
             (&["a", "bc"][..], false),
@@ -379,6 +555,46 @@ mod tests {
             let generic = Generic(values);
             assert_eq!(generic.equals(&stored), equal, "{values:?}");
         }
+    }
+
+    #[test]
+    fn short_compares_agree_with_slice_equality_at_every_length() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=40 {
+            let a = &base[..len];
+            assert!(same_bytes(a, a));
+            // One byte changed, at each position: always seen.
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(a, &b), "len {len}, byte {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn hashes_depend_on_order_length_and_every_byte_of_short_values() {
+        let hasher = LabelHasher::new();
+        let hash = |values: &[&str]| hasher.hash(values).0;
+        assert_ne!(hash(&["GET", "200"]), hash(&["200", "GET"]));
+        assert_ne!(hash(&["a", ""]), hash(&["", "a"]));
+        assert_ne!(hash(&["x"]), hash(&["x", ""]));
+        assert_eq!(hasher.hash(&["x", "", "y"][..]).1, 3);
+        let long = "/api/v1/organisations/{org}/projects/{project}/items";
+        for len in 0..=long.len() {
+            let value = &long[..len];
+            let mut changed = value.to_owned().into_bytes();
+            if let Some(last) = changed.last_mut() {
+                *last ^= 0x01;
+                let changed = String::from_utf8(changed).unwrap();
+                assert_ne!(hash(&[value]), hash(&[&changed]), "len {len}");
+            }
+            if len > 0 {
+                assert_ne!(hash(&[value]), hash(&[&long[..len - 1]]), "len {len}");
+            }
+        }
+        // Seeded per hasher: another family hashes differently.
+        assert_ne!(hash(&["GET"]), LabelHasher::new().hash(&["GET"][..]).0);
     }
 
     struct Generic<'a>(&'a [&'a str]);

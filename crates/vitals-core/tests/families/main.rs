@@ -207,6 +207,57 @@ fn concurrent_creation_of_one_series() {
 }
 
 #[test]
+fn lookups_race_removals_clears_and_scrapes() {
+    // Lookups take no lock: readers must keep working, and never see a freed series, while
+    // another thread removes, clears (so the index is rebuilt and old tables retired) and
+    // scrapes. What the readers add to the one series nobody removes is all counted.
+    let r = Registry::new();
+    let family = r
+        .counter("c", "h")
+        .register_family(&["route", "worker"])
+        .unwrap();
+    let kept = family.with_labels(&["/kept", "0"]);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    thread::scope(|s| {
+        let mut readers = Vec::new();
+        for t in 0..2u64 {
+            let (family, stop) = (&family, &stop);
+            readers.push(s.spawn(move || {
+                let mut adds = 0u64;
+                let mut i = t;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i = (i + 1) % 50;
+                    family.with_series(&["/churn", &i.to_string()], |c| c.inc());
+                    family.with_series(&["/kept", "0"], |c| c.inc());
+                    adds += 1;
+                }
+                adds
+            }));
+        }
+        for round in 0..200 {
+            if round % 20 == 19 {
+                family.remove_if(|labels| labels.get("route") == Some("/churn"));
+            } else {
+                for i in (round % 3..50).step_by(3) {
+                    family.remove(&["/churn", &i.to_string()]);
+                }
+            }
+            let text = vitals_expfmt::encode_to_string(&r, vitals_expfmt::Format::OpenMetrics);
+            assert!(text.contains("c_total{route=\"/kept\",worker=\"0\"}"));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let adds: u64 = readers.into_iter().map(|h| h.join().unwrap()).sum();
+        assert!(adds > 0);
+        assert_eq!(
+            kept.get(),
+            adds,
+            "every increment of the kept series counted"
+        );
+    });
+    assert!((1..=51).contains(&family.len()));
+}
+
+#[test]
 fn gauges() {
     let g = Gauge::new();
     g.set(10);

@@ -1,0 +1,544 @@
+//! [`Index`]: entries in creation order, found by hash without a lock.
+//!
+//! The table is open addressing with linear probing: a slot is empty, a tombstone, or a
+//! pointer to an entry, with 16 bits of the entry's hash in the pointer's unused top bits so
+//! that a probe rejects most other entries without reading them. A slot goes from empty to an
+//! entry to a tombstone and never back; a writer that runs short of empty slots builds a new
+//! table and publishes it. Readers never lock: they pin (see [`epoch`](crate::epoch)), load the
+//! table and probe. Writers serialize on a mutex, and free what they unlinked once no pinned
+//! reader can still hold it.
+
+use std::ops::Deref;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::epoch::{self, Guard};
+
+/// The fewest slots a table has.
+const MIN_SLOTS: usize = 8;
+
+/// A hash index of `T`s: lookups by hash and an equality test take no lock and allocate
+/// nothing; inserts and removals take a mutex.
+///
+/// Entries keep their insertion order (a removal moves the last entry into the gap), which is
+/// what [`Locked::iter`] returns. The caller computes hashes; equal entries must have equal
+/// hashes, and the index never compares hashes alone.
+///
+/// ```
+/// use vitals_index::Index;
+///
+/// let index = Index::new();
+/// let hash = |s: &str| s.len() as u64; // any hash will do; collisions are resolved by `eq`
+/// index.lock().insert(hash("GET"), "GET".to_owned());
+/// let found = index.get(hash("GET"), |s| s == "GET");
+/// assert_eq!(found.as_deref().map(String::as_str), Some("GET"));
+/// assert!(index.get(hash("PUT"), |s| s == "PUT").is_none());
+/// ```
+pub struct Index<T> {
+    table: AtomicPtr<Table<T>>,
+    writer: Mutex<Writer<T>>,
+    /// The number of entries, readable without the lock.
+    len: AtomicUsize,
+}
+
+struct Table<T> {
+    mask: usize,
+    slots: Box<[AtomicPtr<Entry<T>>]>,
+}
+
+struct Entry<T> {
+    hash: u64,
+    /// Where the entry is in `Writer::entries`; written under the lock only.
+    position: AtomicUsize,
+    value: T,
+}
+
+/// What only the lock holder touches.
+struct Writer<T> {
+    /// Every entry, in insertion order; owned (created by `Box::into_raw`).
+    entries: Vec<NonNull<Entry<T>>>,
+    /// Slots of the current table that are not empty (entries and tombstones).
+    used: usize,
+    /// Unlinked since the last epoch advance.
+    pending: Vec<Garbage<T>>,
+    /// Unlinked, tagged with the epoch to wait past.
+    garbage: Vec<(u64, Garbage<T>)>,
+}
+
+enum Garbage<T> {
+    Entry(NonNull<Entry<T>>),
+    Table(NonNull<Table<T>>),
+}
+
+// SAFETY: the raw pointers are owned boxes of `Entry<T>` and `Table<T>`; moving the writer to
+// another thread moves that ownership, which is sound when `T` is `Send`.
+unsafe impl<T: Send> Send for Writer<T> {}
+
+// SAFETY: an `Index` hands out `&T` to any thread (so `T: Sync`) and drops `T`s on whichever
+// thread frees garbage (so `T: Send`); every shared mutation is atomic or under the mutex.
+unsafe impl<T: Send + Sync> Send for Index<T> {}
+// SAFETY: as for `Send`.
+unsafe impl<T: Send + Sync> Sync for Index<T> {}
+
+impl<T> Default for Index<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Index<T> {
+    /// An empty index (a table of eight slots).
+    pub fn new() -> Self {
+        Self {
+            table: AtomicPtr::new(Box::into_raw(Table::<T>::new(MIN_SLOTS))),
+            writer: Mutex::new(Writer {
+                entries: Vec::new(),
+                used: 0,
+                pending: Vec::new(),
+                garbage: Vec::new(),
+            }),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// The entry with this hash for which `eq` holds, borrowed for as long as the returned
+    /// [`Ref`] lives. Takes no lock (except from a thread-local destructor, where the thread
+    /// can no longer pin).
+    #[inline]
+    pub fn get(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<Ref<'_, T>> {
+        let Some(guard) = epoch::pin() else {
+            return self.get_locked(hash, eq);
+        };
+        // SAFETY: the table pointer is always a live table: a replaced one is garbage, freed
+        // only after every reader pinned before its replacement (this one) unpinned.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        let entry = table.probe(hash, eq)?;
+        Some(Ref {
+            value: &entry.value,
+            _hold: Hold::Pinned(guard),
+        })
+    }
+
+    #[cold]
+    fn get_locked(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<Ref<'_, T>> {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        // SAFETY: under the lock the current table and its entries cannot be freed.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        let entry = table.probe(hash, eq)?;
+        Some(Ref {
+            value: &entry.value,
+            _hold: Hold::Locked(writer),
+        })
+    }
+
+    /// The number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the index has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the writers' lock: to insert, remove or walk the entries.
+    pub fn lock(&self) -> Locked<'_, T> {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut locked = Locked {
+            index: self,
+            writer,
+        };
+        locked.collect();
+        locked
+    }
+
+    fn table(&self) -> &Table<T> {
+        // SAFETY: called with the lock held (by `Locked`), when the current table cannot be
+        // freed.
+        unsafe { &*self.table.load(Ordering::Acquire) }
+    }
+}
+
+impl<T> Drop for Index<T> {
+    fn drop(&mut self) {
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        // No reader can exist: they borrow the index.
+        // SAFETY: each pointer below is an owned box, freed once: the current table is not
+        // garbage, and entries are either listed or garbage, never both.
+        unsafe {
+            drop(Box::from_raw(*self.table.get_mut()));
+            for entry in writer.entries.drain(..) {
+                drop(Box::from_raw(entry.as_ptr()));
+            }
+            for garbage in writer.pending.drain(..) {
+                garbage.free();
+            }
+            for (_, garbage) in writer.garbage.drain(..) {
+                garbage.free();
+            }
+        }
+    }
+}
+
+impl<T> Garbage<T> {
+    /// # Safety
+    /// No reader may still hold the pointer, and it is freed once.
+    unsafe fn free(self) {
+        // SAFETY: by the caller's promise.
+        unsafe {
+            match self {
+                Garbage::Entry(entry) => drop(Box::from_raw(entry.as_ptr())),
+                Garbage::Table(table) => drop(Box::from_raw(table.as_ptr())),
+            }
+        }
+    }
+}
+
+/// An entry found by [`Index::get`]: while it lives, the entry is not freed (the thread stays
+/// pinned). Keep it short: a long-lived `Ref` holds back the freeing of removed entries in
+/// every index.
+pub struct Ref<'a, T> {
+    value: &'a T,
+    _hold: Hold<'a, T>,
+}
+
+enum Hold<'a, T> {
+    Pinned(Guard),
+    Locked(#[allow(dead_code)] MutexGuard<'a, Writer<T>>),
+}
+
+impl<T> Deref for Ref<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        self.value
+    }
+}
+
+impl<T> Table<T> {
+    fn new(slots: usize) -> Box<Self> {
+        Box::new(Self {
+            mask: slots - 1,
+            slots: (0..slots)
+                .map(|_| AtomicPtr::new(ptr::null_mut()))
+                .collect(),
+        })
+    }
+
+    /// The entry with `hash` for which `eq` holds. The caller keeps the entries alive (pinned
+    /// or locked).
+    #[inline]
+    fn probe(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<&Entry<T>> {
+        let tag = tag::of(hash);
+        let mut i = hash as usize & self.mask;
+        // Ends: a table always has an empty slot (at most 3/4 are used).
+        loop {
+            let slot = self.slots.get(i)?.load(Ordering::Acquire);
+            if slot.is_null() {
+                return None;
+            }
+            if slot != tag::tombstone() && tag::matches(slot, tag) {
+                // SAFETY: a slot's pointer is a live entry while the caller is pinned or
+                // locked (see `Index::get`); the `Acquire` load saw it fully written.
+                let entry = unsafe { &*tag::strip(slot) };
+                if entry.hash == hash && eq(&entry.value) {
+                    return Some(entry);
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The slot holding `entry`.
+    fn slot_of(&self, entry: *mut Entry<T>, hash: u64) -> Option<&AtomicPtr<Entry<T>>> {
+        let mut i = hash as usize & self.mask;
+        for _ in 0..self.slots.len() {
+            let slot = self.slots.get(i)?;
+            let value = slot.load(Ordering::Relaxed);
+            if value.is_null() {
+                return None;
+            }
+            if value != tag::tombstone() && tag::strip(value) == entry {
+                return Some(slot);
+            }
+            i = (i + 1) & self.mask;
+        }
+        None
+    }
+
+    /// Puts `entry` in the first free slot of its probe sequence; returns whether the slot
+    /// was empty (rather than a tombstone: never reused, so always empty).
+    fn place(&self, entry: *mut Entry<T>, hash: u64) {
+        let mut i = hash as usize & self.mask;
+        for _ in 0..self.slots.len() {
+            if let Some(slot) = self.slots.get(i) {
+                if slot.load(Ordering::Relaxed).is_null() {
+                    slot.store(tag::apply(entry, hash), Ordering::Release);
+                    return;
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// The writers' side of an [`Index`], from [`Index::lock`]. What was removed is freed after
+/// the lock is released, once no reader can hold it.
+pub struct Locked<'a, T> {
+    index: &'a Index<T>,
+    writer: MutexGuard<'a, Writer<T>>,
+}
+
+impl<'a, T> Locked<'a, T> {
+    /// The entry with this hash for which `eq` holds.
+    pub fn get(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<&T> {
+        self.index.table().probe(hash, eq).map(|e| &e.value)
+    }
+
+    /// Where the entry with this hash for which `eq` holds is in insertion order.
+    pub fn position(&self, hash: u64, eq: impl FnMut(&T) -> bool) -> Option<usize> {
+        self.index
+            .table()
+            .probe(hash, eq)
+            .map(|e| e.position.load(Ordering::Relaxed))
+    }
+
+    /// The entry at `position` in insertion order.
+    pub fn at(&self, position: usize) -> Option<&T> {
+        let entry = self.writer.entries.get(position)?;
+        // SAFETY: listed entries are live while the lock is held.
+        Some(unsafe { &entry.as_ref().value })
+    }
+
+    /// The entries in insertion order (a removal moves the last entry into its place).
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        // SAFETY: as in `at`.
+        self.writer
+            .entries
+            .iter()
+            .map(|entry| unsafe { &entry.as_ref().value })
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.writer.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.writer.entries.is_empty()
+    }
+
+    /// Adds `value` under `hash`; the caller has checked that no equal entry is present.
+    /// Returns the new entry.
+    pub fn insert(&mut self, hash: u64, value: T) -> &T {
+        let position = self.writer.entries.len();
+        if (self.writer.used + 1) * 4 > self.index.table().slots.len() * 3 {
+            self.rebuild(position + 1);
+        }
+        let entry = Box::into_raw(Box::new(Entry {
+            hash,
+            position: AtomicUsize::new(position),
+            value,
+        }));
+        self.index.table().place(entry, hash);
+        self.writer.used += 1;
+        // SAFETY: `Box::into_raw` never returns null.
+        self.writer
+            .entries
+            .push(unsafe { NonNull::new_unchecked(entry) });
+        self.index.len.store(position + 1, Ordering::Relaxed);
+        // SAFETY: just created, owned by `entries`, live while the lock is held.
+        unsafe { &(*entry).value }
+    }
+
+    /// Removes the entry at `position`, calling `removed` with it first; the last entry takes
+    /// its place. Returns whether there was one.
+    pub fn remove_at(&mut self, position: usize, removed: impl FnOnce(&T)) -> bool {
+        let Some(&entry) = self.writer.entries.get(position) else {
+            return false;
+        };
+        // SAFETY: listed, so live.
+        let (hash, value) = unsafe { (entry.as_ref().hash, &entry.as_ref().value) };
+        removed(value);
+        if let Some(slot) = self.index.table().slot_of(entry.as_ptr(), hash) {
+            slot.store(tag::tombstone(), Ordering::Release);
+        }
+        self.writer.entries.swap_remove(position);
+        if let Some(moved) = self.writer.entries.get(position) {
+            // SAFETY: listed, so live.
+            unsafe { moved.as_ref() }
+                .position
+                .store(position, Ordering::Relaxed);
+        }
+        self.writer.pending.push(Garbage::Entry(entry));
+        self.index
+            .len
+            .store(self.writer.entries.len(), Ordering::Relaxed);
+        true
+    }
+
+    /// Removes every entry, calling `removed` with each.
+    pub fn clear(&mut self, mut removed: impl FnMut(&T)) {
+        let entries = std::mem::take(&mut self.writer.entries);
+        for entry in entries {
+            // SAFETY: listed, so live.
+            removed(unsafe { &entry.as_ref().value });
+            self.writer.pending.push(Garbage::Entry(entry));
+        }
+        self.replace_table(Table::new(MIN_SLOTS));
+        self.writer.used = 0;
+        self.index.len.store(0, Ordering::Relaxed);
+    }
+
+    /// Bytes of the index's own allocations: the table, the entry list and each entry's
+    /// header (the `T`s' own heap is the caller's to count), garbage included.
+    pub fn heap_bytes(&self) -> usize {
+        let garbage_tables: usize = self
+            .writer
+            .garbage
+            .iter()
+            .map(|(_, g)| g)
+            .chain(&self.writer.pending)
+            .map(|garbage| match garbage {
+                // SAFETY: garbage is live until freed by `collect`, which needs the lock.
+                Garbage::Table(table) => unsafe { table.as_ref() }.slots.len() * 8,
+                Garbage::Entry(_) => std::mem::size_of::<Entry<T>>(),
+            })
+            .sum();
+        self.index.table().slots.len() * std::mem::size_of::<AtomicPtr<Entry<T>>>()
+            + self.writer.entries.capacity() * std::mem::size_of::<NonNull<Entry<T>>>()
+            + self.writer.entries.len() * std::mem::size_of::<Entry<T>>()
+            + garbage_tables
+    }
+
+    /// Builds a table sized for `len` entries (at most half full) from the listed entries,
+    /// without tombstones, and publishes it.
+    fn rebuild(&mut self, len: usize) {
+        let slots = (len * 2).next_power_of_two().max(MIN_SLOTS);
+        let table = Table::new(slots);
+        for entry in &self.writer.entries {
+            // SAFETY: listed, so live.
+            let hash = unsafe { entry.as_ref().hash };
+            table.place(entry.as_ptr(), hash);
+        }
+        self.writer.used = self.writer.entries.len();
+        self.replace_table(table);
+    }
+
+    fn replace_table(&mut self, table: Box<Table<T>>) {
+        let old = self
+            .index
+            .table
+            .swap(Box::into_raw(table), Ordering::AcqRel);
+        if let Some(old) = NonNull::new(old) {
+            self.writer.pending.push(Garbage::Table(old));
+        }
+    }
+
+    /// Tags what was unlinked with a fresh epoch, and frees the garbage no reader can hold.
+    fn collect(&mut self) {
+        if !self.writer.pending.is_empty() {
+            let tag = epoch::advance();
+            let pending = std::mem::take(&mut self.writer.pending);
+            self.writer
+                .garbage
+                .extend(pending.into_iter().map(|g| (tag, g)));
+        }
+        if self.writer.garbage.is_empty() {
+            return;
+        }
+        let oldest = epoch::oldest_reader();
+        let (free, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.writer.garbage)
+            .into_iter()
+            .partition(|(tag, _)| *tag < oldest);
+        self.writer.garbage = keep;
+        for (_, garbage) in free {
+            // SAFETY: tagged below every pinned reader's epoch: unlinked before the epoch
+            // they read, so none of them can have loaded it (see `epoch`); and each piece of
+            // garbage is listed once.
+            unsafe { garbage.free() };
+        }
+    }
+}
+
+impl<T> Drop for Locked<'_, T> {
+    fn drop(&mut self) {
+        self.collect();
+    }
+}
+
+/// 16 bits of an entry's hash kept in the top bits of its slot's pointer, which user-space
+/// pointers leave zero on 64-bit targets. A pointer that uses them is stored untagged, and an
+/// untagged slot matches every hash: tags only save reads, they never decide equality.
+mod tag {
+    use super::Entry;
+    use std::ptr;
+
+    /// A removed entry's slot: not a pointer any allocation returns (entries are aligned).
+    #[inline]
+    pub(super) fn tombstone<T>() -> *mut Entry<T> {
+        ptr::without_provenance_mut(1)
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    const SHIFT: u32 = 48;
+
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(super) fn of(hash: u64) -> usize {
+        // Never 0, which means "untagged".
+        ((hash >> SHIFT) as usize) | 1
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    pub(super) fn of(_hash: u64) -> usize {
+        0
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    pub(super) fn apply<T>(entry: *mut Entry<T>, hash: u64) -> *mut Entry<T> {
+        if entry.addr() >> SHIFT == 0 {
+            entry.map_addr(|a| a | (of(hash) << SHIFT))
+        } else {
+            entry
+        }
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    pub(super) fn apply<T>(entry: *mut Entry<T>, _hash: u64) -> *mut Entry<T> {
+        entry
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(super) fn matches<T>(slot: *mut Entry<T>, tag: usize) -> bool {
+        let have = slot.addr() >> SHIFT;
+        have == tag || have == 0
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    pub(super) fn matches<T>(_slot: *mut Entry<T>, _tag: usize) -> bool {
+        true
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub(super) fn strip<T>(slot: *mut Entry<T>) -> *mut Entry<T> {
+        slot.map_addr(|a| a & ((1 << SHIFT) - 1))
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    pub(super) fn strip<T>(slot: *mut Entry<T>) -> *mut Entry<T> {
+        slot
+    }
+}
