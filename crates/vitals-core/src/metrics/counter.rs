@@ -49,7 +49,7 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.value.fetch_add(1, Ordering::Relaxed);
@@ -58,7 +58,7 @@ impl Counter {
     /// Adds `v`. The total wraps at `u64::MAX`, which takes centuries at any real rate.
     #[inline]
     pub fn inc_by(&self, v: u64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.value.fetch_add(v, Ordering::Relaxed);
@@ -92,7 +92,7 @@ impl Counter {
     /// assert_eq!(bytes.exemplar().map(|e| e.value()), Some(512.0));
     /// ```
     pub fn inc_by_with_exemplar<V: Display>(&self, v: u64, labels: &[(&str, V)]) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inc_by(v);
@@ -130,7 +130,7 @@ impl Counter {
     /// assert_eq!(bytes.get(), 0);
     /// ```
     pub fn try_inc_by_with_exemplar<V: Display>(&self, v: u64, labels: &[(&str, V)]) -> Result<()> {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return Ok(());
         }
         #[allow(clippy::cast_precision_loss)] // exemplar values are floats in OpenMetrics
@@ -242,7 +242,7 @@ impl FloatCounter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.value.add(1.0);
@@ -251,7 +251,7 @@ impl FloatCounter {
     /// Adds `v` if it is finite and not negative; otherwise drops and counts it.
     #[inline]
     pub fn inc_by(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if v >= 0.0 && v.is_finite() {
@@ -273,7 +273,7 @@ impl FloatCounter {
     /// assert_eq!(mirrored.get(), 10.0);
     /// ```
     pub fn raise_to(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if v.is_finite() {
@@ -312,7 +312,7 @@ impl FloatCounter {
     /// assert_eq!(cost.exemplar().unwrap().labels().next(), Some(("trace_id", "abc")));
     /// ```
     pub fn inc_by_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if !(v >= 0.0 && v.is_finite()) {
@@ -354,7 +354,7 @@ impl FloatCounter {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn try_inc_by_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) -> Result<()> {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return Ok(());
         }
         if !(v >= 0.0 && v.is_finite()) {

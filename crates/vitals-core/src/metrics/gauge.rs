@@ -31,7 +31,7 @@ impl Gauge {
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: i64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.store(v, Ordering::Relaxed);
@@ -82,7 +82,7 @@ impl Gauge {
     /// Adds `v` (wrapping at the `i64` range).
     #[inline]
     pub fn add(&self, v: i64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.fetch_add(v, Ordering::Relaxed);
@@ -91,7 +91,7 @@ impl Gauge {
     /// Subtracts `v` (wrapping at the `i64` range).
     #[inline]
     pub fn sub(&self, v: i64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.fetch_sub(v, Ordering::Relaxed);
@@ -99,7 +99,7 @@ impl Gauge {
 
     /// Sets the value to the current Unix time in whole seconds.
     pub fn set_to_current_time(&self) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         #[allow(clippy::cast_possible_truncation)] // whole seconds are what this gauge holds
@@ -159,7 +159,7 @@ impl FloatGauge {
     /// Sets the value (NaN and infinities included: a gauge may report them).
     #[inline]
     pub fn set(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.set(v);
@@ -193,7 +193,7 @@ impl FloatGauge {
     /// Adds `v`.
     #[inline]
     pub fn add(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.add(v);
@@ -202,7 +202,7 @@ impl FloatGauge {
     /// Subtracts `v`.
     #[inline]
     pub fn sub(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.add(-v);
@@ -210,7 +210,7 @@ impl FloatGauge {
 
     /// Sets the value to the current Unix time in seconds, with sub-second precision.
     pub fn set_to_current_time(&self) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.set(unix_now());

@@ -194,7 +194,7 @@ impl Histogram {
     /// would make `_sum` NaN forever.
     #[inline]
     pub fn observe(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if v.is_nan() {
@@ -242,7 +242,7 @@ impl Histogram {
     /// # Ok::<(), vitals_core::Error>(())
     /// ```
     pub fn observe_with_exemplar<V: Display>(&self, v: f64, labels: &[(&str, V)]) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if v.is_nan() {
@@ -274,7 +274,7 @@ impl Histogram {
         v: f64,
         labels: &[(&str, V)],
     ) -> Result<()> {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return Ok(());
         }
         if v.is_nan() {

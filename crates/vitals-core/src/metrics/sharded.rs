@@ -95,7 +95,7 @@ impl ShardedCounter {
     /// Adds `v`. The total wraps at `u64::MAX`.
     #[inline]
     pub fn inc_by(&self, v: u64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         let index = thread_shard() & self.inner.mask;

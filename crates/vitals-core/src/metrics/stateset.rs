@@ -95,7 +95,7 @@ impl StateSet {
     /// Turns `state` on or off. An unknown state is dropped and counted
     /// (`reason="unknown_state"`).
     pub fn set(&self, state: &str, on: bool) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if let Some(i) = self.index(state) {
@@ -106,7 +106,7 @@ impl StateSet {
     /// Turns the state at `index` (declaration order) on or off; out of range is dropped and
     /// counted.
     pub fn set_index(&self, index: usize, on: bool) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         match self.flags.get(index) {
@@ -118,7 +118,7 @@ impl StateSet {
     /// Turns `state` on and every other state off, for states that exclude each other. A scrape
     /// that races this call may see two states on or none for an instant.
     pub fn set_only(&self, state: &str) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if let Some(only) = self.index(state) {

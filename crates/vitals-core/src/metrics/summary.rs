@@ -272,7 +272,7 @@ impl Summary {
 
     /// Records one observation. A NaN is dropped and counted (`reason="nan_observation"`).
     pub fn observe(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         if v.is_nan() {

@@ -27,7 +27,7 @@ impl Unknown {
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
-        if !crate::switch::enabled() {
+        if !crate::switch::updates_enabled() {
             return;
         }
         self.inner.set(v);

@@ -1,16 +1,17 @@
-//! The global on/off switch, written against `vitals_core::switch`: off, every update is a
-//! no-op, the dynamic manager records nothing and returns `Ok`, and every registry exposes
-//! nothing (OpenMetrics: just `# EOF`); `METRICS_ENABLED` sets the state read first.
+//! The global on/off switch, written against `vitals_core::switch`: off, every registry
+//! exposes nothing (OpenMetrics: just `# EOF`) and the dynamic manager records nothing and
+//! returns `Ok`; with the feature `switch` every update is a no-op too, without it updates
+//! record, unexposed. `METRICS_ENABLED` sets the state read first.
+//!
+//! CI runs this file with the crate's default features (`switch`) and again without them.
 //!
 //! The switch is process-wide, so every in-process check is in one test function; the
 //! environment is checked by running this test binary again as a child process, filtered to
 //! an `#[ignore]`d test that does nothing unless the parent marked it as its child.
-#![cfg(feature = "switch")]
-
 use std::process::Command;
 
 use vitals_core::switch::{enabled, set_enabled, ENV_VAR};
-use vitals_core::{Registry, SummaryOptions};
+use vitals_core::Registry;
 use vitals_expfmt::{encode_to_string, Format};
 
 /// Set by the parent in the child's environment: the ignored tests run only then.
@@ -33,6 +34,7 @@ fn populated() -> Registry {
 }
 
 #[test]
+#[cfg(feature = "switch")]
 fn switching_off_and_on_in_process() {
     set_enabled(true);
     assert!(enabled());
@@ -49,7 +51,7 @@ fn switching_off_and_on_in_process() {
         .unwrap();
     let summary = r
         .summary("size_bytes", "S.")
-        .with_summary_options(SummaryOptions::default())
+        .with_summary_options(vitals_core::SummaryOptions::default())
         .register()
         .unwrap();
     let phase = r
@@ -182,6 +184,32 @@ fn switching_off_and_on_in_process() {
     assert!(om.ends_with("# EOF\n") && om.len() > 6, "{om}");
 }
 
+#[test]
+#[cfg(not(feature = "switch"))]
+fn without_the_feature_updates_record_while_nothing_is_exposed() {
+    set_enabled(true);
+    let r = Registry::new();
+    let counter = r.counter("jobs", "J.").register().unwrap();
+    let family = r.counter("by_key", "B.").register_family(&["k"]).unwrap();
+    counter.inc();
+    set_enabled(false);
+    assert!(
+        vitals_core::switch::updates_enabled(),
+        "updates do not look at the switch"
+    );
+    counter.inc();
+    family.with_labels(&["a"]).inc();
+    r.inc_counter("dyn_off", &[], 1.0).unwrap();
+    assert_eq!(counter.get(), 2, "the update recorded");
+    assert_eq!(encode_to_string(&r, Format::PrometheusText), "");
+    assert_eq!(encode_to_string(&r, Format::OpenMetrics), "# EOF\n");
+    assert!(!r.family_names().contains(&"dyn_off".to_owned()));
+    set_enabled(true);
+    let text = encode_to_string(&r, Format::PrometheusText);
+    assert!(text.contains("jobs_total 2\n"), "{text}");
+    assert!(text.contains("by_key_total{k=\"a\"} 1\n"), "{text}");
+}
+
 /// Runs this test binary again with `METRICS_ENABLED=value`, filtered to the ignored test
 /// `name`, and asserts that it ran exactly that test and passed.
 fn run_child(value: &str, name: &str) {
@@ -231,7 +259,8 @@ fn child_sees_metrics_off() {
     let r = populated();
     let counter = r.counter("child_jobs", "J.").register().unwrap();
     counter.inc();
-    assert_eq!(counter.get(), 0);
+    // Recorded (unexposed) only without the feature `switch`.
+    assert_eq!(counter.get(), u64::from(!cfg!(feature = "switch")));
     r.inc_counter("child_dyn", &[], 1.0).unwrap();
     assert!(!r.family_names().contains(&"child_dyn".to_owned()));
     assert_eq!(encode_to_string(&r, Format::PrometheusText), "");
@@ -239,7 +268,8 @@ fn child_sees_metrics_off() {
     // set_enabled overrides the environment.
     set_enabled(true);
     counter.inc();
-    assert_eq!(counter.get(), 1);
+    assert_eq!(counter.get(), 1 + u64::from(!cfg!(feature = "switch")));
+    assert!(encode_to_string(&r, Format::OpenMetrics).contains("child_jobs_total"));
 }
 
 #[test]
