@@ -1,8 +1,23 @@
-//! The hot path, vitals beside its peers in one run: updating a resolved handle, finding a
-//! labeled series that already exists (by strings, and by a typed label set of enums), what the
-//! on/off switch costs an update, and what a lookup costs once a family is at its series limit.
+//! The hot path, vitals beside its peers in one run (issue 7's cases):
+//!
+//! - `counter_inc`: `inc` on a resolved handle, unlabeled.
+//! - `gauge_set`: `set` on a resolved handle, to a new value each iteration.
+//! - `histogram_observe`: `observe` on a resolved handle, 12 explicit bounds in every library.
+//! - `labeled_lookup_inc`: finding a labeled counter series by three string label values, then
+//!   `inc`; the family holds 100 series and each iteration takes the next of a scrambled
+//!   rotation through them (so consecutive lookups differ in every label).
+//! - `cached_child_inc`: the same series resolved once, its handle kept, then `inc`.
+//! - `histogram_lookup_observe`: as `labeled_lookup_inc`, with 100 histogram series of 12
+//!   bounds, then `observe`.
+//! - `typed_lookup_inc`: the lookup by a typed label set of enums (50 series).
+//! - `switch_counter_inc`: what the on/off switch costs an update.
+//! - `at_limit_lookup_inc`: what a lookup costs once a family is at its series limit.
+//!
+//! Every case checks that its update really landed (a value moved, the family holds the series
+//! it should).
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,10 +30,8 @@ use measured::metric::MetricFamilyEncoding as _;
 use measured::text::BufferedTextEncoder;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use vitals::LabelSet as _;
-
-const BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+// The 100 labeled series of the lookup groups (`COMBINATIONS` below is the typed group's 50).
+use vitals_bench::{MeasuredLabels, MeasuredLabelsSet, BUCKETS, COMBINATIONS as LABELED, LABELS};
 
 fn counter_inc(c: &mut Criterion) {
     let mut group = c.benchmark_group("counter_inc");
@@ -48,6 +61,51 @@ fn counter_inc(c: &mut Criterion) {
     group.finish();
 }
 
+fn gauge_set(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gauge_set");
+    // The value set: the iteration count, so every `set` stores a new value; each case checks
+    // its gauge holds the last one.
+    let v = Cell::new(0_i64);
+    let step = || {
+        v.set(v.get() + 1);
+        black_box(v.get())
+    };
+
+    let registry = vitals::Registry::new();
+    let gauge = registry.gauge("in_flight", "I.").register().unwrap();
+    group.bench_function("vitals", |b| {
+        b.iter(|| gauge.set(step()));
+        assert_eq!(gauge.get(), v.get());
+    });
+
+    let tikv = prometheus::IntGauge::new("in_flight", "I.").unwrap();
+    group.bench_function("prometheus", |b| {
+        b.iter(|| tikv.set(step()));
+        assert_eq!(tikv.get(), v.get());
+    });
+
+    let client = prometheus_client::metrics::gauge::Gauge::<i64>::default();
+    group.bench_function("prometheus-client", |b| {
+        b.iter(|| client.set(step()));
+        assert_eq!(client.get(), v.get());
+    });
+
+    // `metrics`' gauges hold an `f64`.
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = metrics::with_local_recorder(&recorder, || metrics::gauge!("in_flight"));
+    group.bench_function("metrics", |b| {
+        b.iter(|| handle.set(step() as f64));
+        assert_eq!(metrics_total(&recorder, "in_flight"), v.get() as f64);
+    });
+
+    let measured = measured::Gauge::new();
+    group.bench_function("measured", |b| {
+        b.iter(|| measured.set(step()));
+        assert_eq!(measured.get_metric().count.load(Ordering::Relaxed), v.get());
+    });
+    group.finish();
+}
+
 /// The observations a `measured` histogram holds (its buckets are not cumulative).
 fn measured_observations<const N: usize>(
     histogram: &measured::metric::MetricLockGuard<
@@ -64,9 +122,40 @@ fn measured_observations<const N: usize>(
         .sum()
 }
 
-/// The 11 bounds as `measured`'s thresholds (it takes them as an array: `N` is a type parameter).
-fn measured_thresholds() -> Thresholds<11> {
-    Thresholds::with_buckets(BUCKETS.try_into().expect("11 bounds"))
+/// The 12 bounds as `measured`'s thresholds (it takes them as an array: `N` is a type parameter).
+fn measured_thresholds() -> Thresholds<12> {
+    Thresholds::with_buckets(BUCKETS)
+}
+
+/// `metrics`' recorder with the 12 bounds (without them it renders histograms as summaries).
+fn metrics_histogram_recorder() -> metrics_exporter_prometheus::PrometheusRecorder {
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&BUCKETS)
+        .unwrap()
+        .build_recorder()
+}
+
+/// The sum of the values of the samples named `sample` (with or without labels) in a text
+/// exposition.
+fn sample_total(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{sample}{{")) || l.starts_with(&format!("{sample} ")))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum()
+}
+
+/// The sum of `recorder`'s samples named `sample`: how a `metrics` update is checked, as its
+/// handles cannot be read.
+fn metrics_total(recorder: &metrics_exporter_prometheus::PrometheusRecorder, sample: &str) -> f64 {
+    sample_total(&recorder.handle().render(), sample)
+}
+
+/// The sum of `registry`'s samples named `sample`: how a `prometheus-client` histogram is
+/// checked (it offers `count()` only to its own tests).
+fn client_total(registry: &prometheus_client::registry::Registry, sample: &str) -> f64 {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
+    sample_total(&text, sample)
 }
 
 fn histogram_observe(c: &mut Criterion) {
@@ -76,51 +165,49 @@ fn histogram_observe(c: &mut Criterion) {
     let registry = vitals::Registry::new();
     let histogram = registry
         .histogram("latency_seconds", "L.")
-        .with_buckets(BUCKETS)
+        .with_buckets(&BUCKETS)
         .register()
         .unwrap();
-    group.bench_function("vitals", |b| b.iter(|| histogram.observe(black_box(value))));
+    assert_eq!(histogram.bounds(), BUCKETS);
+    group.bench_function("vitals", |b| {
+        let before = histogram.count();
+        b.iter(|| histogram.observe(black_box(value)));
+        assert!(histogram.count() > before);
+    });
 
     let opts = prometheus::HistogramOpts::new("latency_seconds", "L.").buckets(BUCKETS.to_vec());
     let tikv = prometheus::Histogram::with_opts(opts).unwrap();
-    group.bench_function("prometheus", |b| b.iter(|| tikv.observe(black_box(value))));
-
-    let client = prometheus_client::metrics::histogram::Histogram::new(BUCKETS.iter().copied());
-    group.bench_function("prometheus-client", |b| {
-        b.iter(|| client.observe(black_box(value)))
+    group.bench_function("prometheus", |b| {
+        let before = tikv.get_sample_count();
+        b.iter(|| tikv.observe(black_box(value)));
+        assert!(tikv.get_sample_count() > before);
     });
 
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .set_buckets(BUCKETS)
-        .unwrap()
-        .build_recorder();
-    let handle = metrics::with_local_recorder(&recorder, || metrics::histogram!("latency_seconds"));
-    group.bench_function("metrics", |b| b.iter(|| handle.record(black_box(value))));
+    let client = prometheus_client::metrics::histogram::Histogram::new(BUCKETS);
+    let mut client_registry = prometheus_client::registry::Registry::default();
+    client_registry.register("latency_seconds", "L.", client.clone());
+    let client_count = || client_total(&client_registry, "latency_seconds_count");
+    group.bench_function("prometheus-client", |b| {
+        let before = client_count();
+        b.iter(|| client.observe(black_box(value)));
+        assert!(client_count() > before);
+    });
 
-    let measured = measured::Histogram::<11>::with_metadata(measured_thresholds());
+    let recorder = metrics_histogram_recorder();
+    let handle = metrics::with_local_recorder(&recorder, || metrics::histogram!("latency_seconds"));
+    group.bench_function("metrics", |b| {
+        let before = metrics_total(&recorder, "latency_seconds_count");
+        b.iter(|| handle.record(black_box(value)));
+        assert!(metrics_total(&recorder, "latency_seconds_count") > before);
+    });
+
+    let measured = measured::Histogram::<12>::with_metadata(measured_thresholds());
     group.bench_function("measured", |b| {
         let before = measured_observations(&measured.get_metric());
         b.iter(|| measured.observe(black_box(value)));
         assert!(measured_observations(&measured.get_metric()) > before);
     });
     group.finish();
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RouteLabels {
-    method: String,
-    route: String,
-}
-
-/// `measured`'s key for the same two labels: string values not known up front go through an
-/// interner per label, `paracord::ParaCord` (see `vitals_bench::MeasuredLabels` for the choice).
-#[derive(Clone, Copy, measured::LabelGroup)]
-#[label(set = MeasuredRouteSet)]
-struct MeasuredRoute<'a> {
-    #[label(dynamic_with = paracord::ParaCord, default)]
-    method: &'a str,
-    #[label(dynamic_with = paracord::ParaCord, default)]
-    route: &'a str,
 }
 
 /// A `measured` counter's value for one label group.
@@ -131,76 +218,391 @@ fn measured_count<L: LabelGroupSet>(family: &measured::CounterVec<L>, labels: L:
         .load(Ordering::Relaxed)
 }
 
+/// A label set of the rotation as `measured`'s label group.
+fn measured_labels([method, route, status]: [&str; 3]) -> MeasuredLabels<'_> {
+    MeasuredLabels {
+        method,
+        route,
+        status,
+    }
+}
+
+/// A label set of the rotation as `prometheus-client`'s key, an owned struct: building it
+/// allocates three strings, which is part of that crate's lookup cost.
+fn client_labels([method, route, status]: [&str; 3]) -> vitals_bench::Labels {
+    vitals_bench::Labels {
+        method: method.to_owned(),
+        route: route.to_owned(),
+        status: status.to_owned(),
+    }
+}
+
+/// The libraries of [`CounterFamilies`].
+#[derive(Clone, Copy)]
+enum Library {
+    Vitals,
+    Prometheus,
+    Client,
+    Metrics,
+    Measured,
+}
+
+/// The counter families of `labeled_lookup_inc` and `cached_child_inc`: every library's, each
+/// holding the 100 series of the rotation (incremented once each) before anything is measured.
+struct CounterFamilies {
+    sets: Vec<[&'static str; 3]>,
+    vitals: vitals::Family<vitals::Counter>,
+    tikv: prometheus::IntCounterVec,
+    client: prometheus_client::metrics::family::Family<
+        vitals_bench::Labels,
+        prometheus_client::metrics::counter::Counter,
+    >,
+    recorder: metrics_exporter_prometheus::PrometheusRecorder,
+    measured: measured::CounterVec<MeasuredLabelsSet>,
+    // Keeps the vitals family's registry alive.
+    _registry: vitals::Registry,
+}
+
+impl CounterFamilies {
+    fn new() -> Self {
+        let sets = vitals_bench::rotation();
+        let registry = vitals::Registry::new();
+        let vitals = registry
+            .counter("requests", "R.")
+            .register_family(&LABELS)
+            .unwrap();
+        let tikv = prometheus::IntCounterVec::new(prometheus::Opts::new("requests", "R."), &LABELS)
+            .unwrap();
+        let client = prometheus_client::metrics::family::Family::<
+            vitals_bench::Labels,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let measured = measured::CounterVec::with_label_set(MeasuredLabelsSet::default());
+        for &set in &sets {
+            let [m, r, s] = set;
+            vitals.with_labels(&set).inc();
+            tikv.with_label_values(&set).inc();
+            client.get_or_create(&client_labels(set)).inc();
+            metrics::with_local_recorder(&recorder, || {
+                metrics::counter!("requests", "method" => m, "route" => r, "status" => s)
+                    .increment(1);
+            });
+            measured.inc(measured_labels(set));
+        }
+        let families = CounterFamilies {
+            sets,
+            vitals,
+            tikv,
+            client,
+            recorder,
+            measured,
+            _registry: registry,
+        };
+        families.check_series();
+        families
+    }
+
+    /// Every library holds exactly the 100 series, each incremented at least once.
+    fn check_series(&self) {
+        assert_eq!(self.vitals.len(), LABELED);
+        assert_eq!(
+            prometheus::core::Collector::collect(&self.tikv)[0]
+                .get_metric()
+                .len(),
+            LABELED
+        );
+        assert_eq!(
+            self.recorder
+                .handle()
+                .render()
+                .lines()
+                .filter(|l| l.starts_with("requests{"))
+                .count(),
+            LABELED
+        );
+        assert_eq!(self.measured.get_cardinality().0, LABELED);
+        for library in [
+            Library::Vitals,
+            Library::Prometheus,
+            Library::Client,
+            Library::Metrics,
+            Library::Measured,
+        ] {
+            assert!(self.total(library) >= LABELED as u64);
+        }
+    }
+
+    /// The sum of `library`'s counters over the 100 series: each case checks it moved.
+    fn total(&self, library: Library) -> u64 {
+        let sum = |f: &dyn Fn([&'static str; 3]) -> u64| self.sets.iter().map(|s| f(*s)).sum();
+        match library {
+            Library::Vitals => sum(&|s| self.vitals.with_labels(&s).get()),
+            Library::Prometheus => sum(&|s| self.tikv.with_label_values(&s).get()),
+            Library::Client => sum(&|s| self.client.get_or_create(&client_labels(s)).get()),
+            Library::Metrics => metrics_total(&self.recorder, "requests") as u64,
+            Library::Measured => sum(&|s| measured_count(&self.measured, measured_labels(s))),
+        }
+    }
+}
+
 fn labeled_lookup(c: &mut Criterion) {
     let mut group = c.benchmark_group("labeled_lookup_inc");
-    let (method, route) = ("GET", "/api/v1/users/{id}");
+    let f = CounterFamilies::new();
+    let sets = &f.sets;
+    let mut i = 0;
 
-    let registry = vitals::Registry::new();
-    let family = registry
-        .counter("requests", "R.")
-        .register_family(&["method", "route"])
-        .unwrap();
-    family.with_labels(&[method, route]).inc();
-    assert_eq!(family.len(), 1);
     group.bench_function("vitals", |b| {
-        b.iter(|| family.with_labels(black_box(&[method, route])).inc());
+        let before = f.total(Library::Vitals);
+        b.iter(|| {
+            f.vitals
+                .with_labels(black_box(&sets[next(&mut i, LABELED)]))
+                .inc()
+        });
+        assert!(f.total(Library::Vitals) > before);
     });
     // The clone-free form: the update runs on the borrowed handle under the read lock.
     group.bench_function("vitals-with-series", |b| {
-        b.iter(|| family.with_series(black_box(&[method, route]), |c| c.inc()));
-    });
-
-    let tikv = prometheus::IntCounterVec::new(
-        prometheus::Opts::new("requests", "R."),
-        &["method", "route"],
-    )
-    .unwrap();
-    group.bench_function("prometheus", |b| {
-        b.iter(|| tikv.with_label_values(black_box(&[method, route])).inc());
-    });
-
-    // prometheus-client's lookup key is an owned label set: building it allocates, which is
-    // part of that crate's lookup cost.
-    let client = prometheus_client::metrics::family::Family::<
-        RouteLabels,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
-    group.bench_function("prometheus-client", |b| {
+        let before = f.total(Library::Vitals);
         b.iter(|| {
-            client
-                .get_or_create(&RouteLabels {
-                    method: black_box(method).to_owned(),
-                    route: black_box(route).to_owned(),
-                })
+            f.vitals
+                .with_series(black_box(&sets[next(&mut i, LABELED)]), |c| c.inc())
+        });
+        assert!(f.total(Library::Vitals) > before);
+    });
+
+    group.bench_function("prometheus", |b| {
+        let before = f.total(Library::Prometheus);
+        b.iter(|| {
+            f.tikv
+                .with_label_values(black_box(&sets[next(&mut i, LABELED)]))
+                .inc()
+        });
+        assert!(f.total(Library::Prometheus) > before);
+    });
+
+    // The owned key is built from the borrowed values in every iteration.
+    group.bench_function("prometheus-client", |b| {
+        let before = f.total(Library::Client);
+        b.iter(|| {
+            f.client
+                .get_or_create(&client_labels(*black_box(&sets[next(&mut i, LABELED)])))
                 .inc();
         });
+        assert!(f.total(Library::Client) > before);
     });
 
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    // The values are `&'static str`: `metrics` borrows them into its key without copying.
     group.bench_function("metrics", |b| {
-        metrics::with_local_recorder(&recorder, || {
+        let before = f.total(Library::Metrics);
+        metrics::with_local_recorder(&f.recorder, || {
             b.iter(|| {
-                metrics::counter!("requests", "method" => black_box(method), "route" => black_box(route))
+                let [m, r, s] = *black_box(&sets[next(&mut i, LABELED)]);
+                metrics::counter!("requests", "method" => m, "route" => r, "status" => s)
                     .increment(1);
             });
         });
+        assert!(f.total(Library::Metrics) > before);
     });
 
-    let measured = measured::CounterVec::with_label_set(MeasuredRouteSet::default());
-    let labels = MeasuredRoute { method, route };
-    measured.inc(labels);
-    assert_eq!(measured.get_cardinality().0, 1);
     group.bench_function("measured", |b| {
-        let before = measured_count(&measured, labels);
+        let before = f.total(Library::Measured);
         b.iter(|| {
-            measured.inc(MeasuredRoute {
-                method: black_box(method),
-                route: black_box(route),
+            f.measured
+                .inc(measured_labels(*black_box(&sets[next(&mut i, LABELED)])))
+        });
+        assert!(f.total(Library::Measured) > before);
+    });
+    f.check_series();
+    group.finish();
+}
+
+/// One labeled series (of the 100), its handle resolved once and kept, then `inc`: what a
+/// caller that caches its children pays. `measured` hands out no handle that outlives a lock
+/// guard; its cheapest address of a fixed label group is the `LabelId` `with_labels` returns
+/// (it skips interning and hashing; the sharded map's lookup under its read lock remains).
+fn cached_child(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cached_child_inc");
+    let f = CounterFamilies::new();
+    let set = f.sets[0];
+    let [m, r, s] = set;
+
+    let child = f.vitals.with_labels(&set);
+    group.bench_function("vitals", |b| {
+        let before = f.total(Library::Vitals);
+        b.iter(|| black_box(&child).inc());
+        assert!(f.total(Library::Vitals) > before);
+    });
+
+    let child = f.tikv.with_label_values(&set);
+    group.bench_function("prometheus", |b| {
+        let before = f.total(Library::Prometheus);
+        b.iter(|| black_box(&child).inc());
+        assert!(f.total(Library::Prometheus) > before);
+    });
+
+    // `get_or_create` returns a read guard on the family; the counter cloned out of it (an
+    // `Arc`) is the kept handle.
+    let child = f.client.get_or_create(&client_labels(set)).clone();
+    group.bench_function("prometheus-client", |b| {
+        let before = f.total(Library::Client);
+        b.iter(|| black_box(&child).inc());
+        assert!(f.total(Library::Client) > before);
+    });
+
+    // The handle is resolved inside the local recorder and updated outside it.
+    let child = metrics::with_local_recorder(
+        &f.recorder,
+        || metrics::counter!("requests", "method" => m, "route" => r, "status" => s),
+    );
+    group.bench_function("metrics", |b| {
+        let before = f.total(Library::Metrics);
+        b.iter(|| black_box(&child).increment(1));
+        assert!(f.total(Library::Metrics) > before);
+    });
+
+    let id = f.measured.with_labels(measured_labels(set));
+    group.bench_function("measured", |b| {
+        let before = f.total(Library::Measured);
+        b.iter(|| f.measured.get_metric(black_box(id)).inc());
+        assert!(f.total(Library::Measured) > before);
+    });
+    f.check_series();
+    group.finish();
+}
+
+/// Finding a labeled histogram series by three string label values, rotating through 100 as
+/// `labeled_lookup_inc` does, then `observe` (series `k`'s value, spread over the buckets).
+fn histogram_lookup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("histogram_lookup_observe");
+    let sets = vitals_bench::rotation();
+    let values: Vec<f64> = (0..LABELED).map(vitals_bench::observation).collect();
+    let mut i = 0;
+
+    let registry = vitals::Registry::new();
+    let family = registry
+        .histogram("latency_seconds", "L.")
+        .with_buckets(&BUCKETS)
+        .register_family(&LABELS)
+        .unwrap();
+    for set in &sets {
+        family.with_labels(set).observe(0.1);
+    }
+    assert_eq!(family.len(), LABELED);
+    let total = || -> u64 { sets.iter().map(|s| family.with_labels(s).count()).sum() };
+    group.bench_function("vitals", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            family
+                .with_labels(black_box(&sets[k]))
+                .observe(black_box(values[k]))
+        });
+        assert!(total() > before);
+    });
+    group.bench_function("vitals-with-series", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            family.with_series(black_box(&sets[k]), |h| h.observe(black_box(values[k])))
+        });
+        assert!(total() > before);
+    });
+    assert_eq!(family.len(), LABELED);
+
+    let opts = prometheus::HistogramOpts::new("latency_seconds", "L.").buckets(BUCKETS.to_vec());
+    let tikv = prometheus::HistogramVec::new(opts, &LABELS).unwrap();
+    for set in &sets {
+        tikv.with_label_values(set).observe(0.1);
+    }
+    let total = || -> u64 {
+        sets.iter()
+            .map(|s| tikv.with_label_values(s).get_sample_count())
+            .sum()
+    };
+    group.bench_function("prometheus", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            tikv.with_label_values(black_box(&sets[k]))
+                .observe(black_box(values[k]))
+        });
+        assert!(total() > before);
+    });
+
+    let client = prometheus_client::metrics::family::Family::<
+        vitals_bench::Labels,
+        prometheus_client::metrics::histogram::Histogram,
+        fn() -> prometheus_client::metrics::histogram::Histogram,
+    >::new_with_constructor(|| {
+        prometheus_client::metrics::histogram::Histogram::new(BUCKETS)
+    });
+    for set in &sets {
+        client.get_or_create(&client_labels(*set)).observe(0.1);
+    }
+    let mut client_registry = prometheus_client::registry::Registry::default();
+    client_registry.register("latency_seconds", "L.", client.clone());
+    let total = || client_total(&client_registry, "latency_seconds_count");
+    assert_eq!(total(), LABELED as f64);
+    group.bench_function("prometheus-client", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            client
+                .get_or_create(&client_labels(*black_box(&sets[k])))
+                .observe(black_box(values[k]));
+        });
+        assert!(total() > before);
+    });
+
+    let recorder = metrics_histogram_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        for &[m, r, s] in &sets {
+            metrics::histogram!("latency_seconds", "method" => m, "route" => r, "status" => s)
+                .record(0.1);
+        }
+    });
+    let total = || metrics_total(&recorder, "latency_seconds_count");
+    assert_eq!(total(), LABELED as f64);
+    group.bench_function("metrics", |b| {
+        let before = total();
+        metrics::with_local_recorder(&recorder, || {
+            b.iter(|| {
+                let k = next(&mut i, LABELED);
+                let [m, r, s] = *black_box(&sets[k]);
+                metrics::histogram!("latency_seconds", "method" => m, "route" => r, "status" => s)
+                    .record(black_box(values[k]));
             });
         });
-        assert!(measured_count(&measured, labels) > before);
+        assert!(total() > before);
     });
-    assert_eq!(measured.get_cardinality().0, 1);
+
+    let measured = measured::HistogramVec::<MeasuredLabelsSet, 12>::with_label_set_and_metadata(
+        MeasuredLabelsSet::default(),
+        measured_thresholds(),
+    );
+    for set in &sets {
+        measured.observe(measured_labels(*set), 0.1);
+    }
+    assert_eq!(measured.get_cardinality().0, LABELED);
+    let total = || -> u64 {
+        sets.iter()
+            .map(|s| {
+                measured_observations(
+                    &measured.get_metric(measured.with_labels(measured_labels(*s))),
+                )
+            })
+            .sum()
+    };
+    group.bench_function("measured", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            measured.observe(measured_labels(*black_box(&sets[k])), black_box(values[k]));
+        });
+        assert!(total() > before);
+    });
+    assert_eq!(measured.get_cardinality().0, LABELED);
     group.finish();
 }
 
@@ -583,8 +985,11 @@ fn borrow(sets: &[[String; 3]]) -> Vec<[&str; 3]> {
 criterion_group!(
     benches,
     counter_inc,
+    gauge_set,
     histogram_observe,
     labeled_lookup,
+    cached_child,
+    histogram_lookup,
     typed_lookup,
     switch,
     at_limit

@@ -1,6 +1,9 @@
 //! Scale, vitals beside its peers in one run: two threads on one counter and on their own
-//! counters, and text (0.0.4) encoding of many labeled series. Memory per series is measured by
-//! `src/bin/memory.rs`, outside criterion.
+//! counters (`contention/shared/*`, `contention/own/*`, vitals' `ShardedCounter` in both), and
+//! text (0.0.4) encoding of many labeled series: 10,000 and 100,000 counter series
+//! (`encode_counters/*/10000`, `encode_counters/*/100000`) and 1,000 histograms of 12 bounds
+//! (`encode_histograms/*/1000`). Memory per series is measured by `src/bin/memory.rs`, and the
+//! allocations of one encode by `src/bin/encode_allocs.rs`, outside criterion.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
@@ -9,17 +12,11 @@ use std::time::{Duration, Instant};
 
 use std::sync::atomic::Ordering;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use measured::metric::histogram::Thresholds;
-use measured::text::BufferedTextEncoder;
-use measured::MetricGroup as _;
-use prometheus::Encoder as _;
-use vitals_bench::{label_values, Labels, MeasuredLabels, MeasuredLabelsSet, LABELS};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use vitals_bench::exposition::{self, Shape};
 
-/// 11 bounds, 12 buckets with `+Inf`.
-const BUCKETS: &[f64] = &[
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
 /// Wall-clock time per operation of two threads running `op(thread_index)` `iters` times each:
 /// the elapsed time divided by the `2 * iters` operations.
 fn two_threads<R>(iters: u64, op: impl Fn(usize) -> R + Sync) -> Duration {
@@ -44,14 +41,14 @@ struct Padded<T>(T);
 fn contention(c: &mut Criterion) {
     let mut group = c.benchmark_group("contention");
     group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
 
     // Two threads on one counter.
     let registry = vitals::Registry::new();
     let counter = registry.counter("requests", "R.").register().unwrap();
     group.bench_function(BenchmarkId::new("shared", "vitals"), |b| {
+        let before = counter.get();
         b.iter_custom(|iters| two_threads(iters, |_| black_box(&counter).inc()));
+        assert!(counter.get() > before);
     });
 
     // The striped counter, made for exactly this case.
@@ -60,7 +57,9 @@ fn contention(c: &mut Criterion) {
         .register()
         .unwrap();
     group.bench_function(BenchmarkId::new("shared", "vitals-sharded"), |b| {
+        let before = sharded.get();
         b.iter_custom(|iters| two_threads(iters, |_| black_box(&sharded).inc()));
+        assert!(sharded.get() > before);
     });
 
     let tikv = prometheus::IntCounter::new("requests", "R.").unwrap();
@@ -93,7 +92,27 @@ fn contention(c: &mut Criterion) {
         registry.counter("own_b", "B.").register().unwrap(),
     ];
     group.bench_function(BenchmarkId::new("own", "vitals"), |b| {
+        let before = own[1].get();
         b.iter_custom(|iters| two_threads(iters, |t| black_box(&own[t]).inc()));
+        assert!(own[1].get() > before);
+    });
+
+    // Each thread on its own striped counter: what choosing `ShardedCounter` costs where there
+    // is no contention to spread.
+    let own = [
+        registry
+            .sharded_counter("own_sharded_a", "A.")
+            .register()
+            .unwrap(),
+        registry
+            .sharded_counter("own_sharded_b", "B.")
+            .register()
+            .unwrap(),
+    ];
+    group.bench_function(BenchmarkId::new("own", "vitals-sharded"), |b| {
+        let before = own[1].get();
+        b.iter_custom(|iters| two_threads(iters, |t| black_box(&own[t]).inc()));
+        assert!(own[1].get() > before);
     });
 
     let own = [
@@ -135,258 +154,46 @@ fn contention(c: &mut Criterion) {
     group.finish();
 }
 
-/// A registry without series limits: the default (2,000 per family) would send every series
-/// past the 2,000th to the overflow series, and the encoders would measure 2,001 series.
-fn unlimited_registry() -> vitals::Registry {
-    vitals::Registry::builder()
-        .without_series_limits()
-        .build()
-        .unwrap()
-}
-
-/// `measured`'s families, as one group (its unit of encoding): the doc comments are the help
-/// text. A counter's name carries its `_total`, which `measured` does not add.
-#[derive(measured::MetricGroup)]
-struct MeasuredCounters {
-    /// R.
-    requests_total: measured::CounterVec<MeasuredLabelsSet>,
-}
-
-#[derive(measured::MetricGroup)]
-struct MeasuredHistograms {
-    /// L.
-    latency_seconds: measured::HistogramVec<MeasuredLabelsSet, 11>,
-}
-
-/// Series `i`'s counter value and histogram observation, so encoders see varied numbers.
-fn observation(i: usize) -> f64 {
-    (i % 1000) as f64 / 97.0
-}
-
-fn encode_counters(c: &mut Criterion, series: usize) {
-    let mut group = c.benchmark_group("encode_counters");
+/// Text (0.0.4) encoding of `series` series of `shape` in every library, the same filled
+/// registries `src/bin/encode_allocs.rs` counts the allocations of (see
+/// `vitals_bench::exposition`, which checks each library's output holds exactly those series).
+fn encode_group(c: &mut Criterion, shape: Shape, series: usize) {
+    let mut group = c.benchmark_group(format!("encode_{}", shape.name()));
     group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(series as u64));
-
-    let registry = unlimited_registry();
-    let family = registry
-        .counter("requests", "R.")
-        .register_family(&LABELS)
-        .unwrap();
-    for i in 0..series {
-        let [m, r, s] = label_values(i);
-        family.with_labels(&[&m, &r, &s]).inc_by(i as u64);
+    if series >= 100_000 {
+        // The slowest peers take about half a second per encode here: linear sampling's 55
+        // iterations for 10 samples would take half a minute per case; flat sampling's 10 take
+        // a few seconds.
+        group.sampling_mode(SamplingMode::Flat);
     }
-    assert_eq!(family.len(), series);
-    let mut buf = Vec::new();
-    group.bench_function(BenchmarkId::new("vitals", series), |b| {
-        b.iter(|| {
-            buf.clear();
-            vitals::encode(&registry, vitals::Format::PrometheusText, &mut buf);
-            black_box(&buf);
+    for name in exposition::LIBRARIES {
+        // Filled when the case first runs: criterion calls this closure only for the cases a
+        // filter selects (once per sample), so a run of one case does not fill the others'
+        // registries, and each is dropped before the next is filled.
+        let mut library = None;
+        group.bench_function(BenchmarkId::new(name, series), |b| {
+            let library = library.get_or_insert_with(|| exposition::library(name, shape, series));
+            b.iter(|| black_box(library.encode_len()));
         });
-    });
-
-    let tikv_registry = prometheus::Registry::new();
-    let tikv =
-        prometheus::IntCounterVec::new(prometheus::Opts::new("requests", "R."), &LABELS).unwrap();
-    tikv_registry.register(Box::new(tikv.clone())).unwrap();
-    for i in 0..series {
-        let [m, r, s] = label_values(i);
-        tikv.with_label_values(&[&m, &r, &s]).inc_by(i as u64);
     }
-    let encoder = prometheus::TextEncoder::new();
-    group.bench_function(BenchmarkId::new("prometheus", series), |b| {
-        b.iter(|| {
-            buf.clear();
-            encoder.encode(&tikv_registry.gather(), &mut buf).unwrap();
-            black_box(&buf);
-        });
-    });
-
-    let mut client_registry = prometheus_client::registry::Registry::default();
-    let client = prometheus_client::metrics::family::Family::<
-        Labels,
-        prometheus_client::metrics::counter::Counter,
-    >::default();
-    client_registry.register("requests", "R.", client.clone());
-    for i in 0..series {
-        client.get_or_create(&Labels::of(i)).inc_by(i as u64);
-    }
-    let mut text = String::new();
-    group.bench_function(BenchmarkId::new("prometheus-client", series), |b| {
-        b.iter(|| {
-            text.clear();
-            prometheus_client::encoding::text::encode(&mut text, &client_registry).unwrap();
-            black_box(&text);
-        });
-    });
-
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-    metrics::with_local_recorder(&recorder, || {
-        for i in 0..series {
-            let [m, r, s] = label_values(i);
-            metrics::counter!("requests", "method" => m, "route" => r, "status" => s)
-                .increment(i as u64);
-        }
-    });
-    let handle = recorder.handle();
-    // `render` returns a new `String`; the API offers no buffer to reuse.
-    group.bench_function(BenchmarkId::new("metrics", series), |b| {
-        b.iter(|| black_box(handle.render()));
-    });
-
-    let measured = MeasuredCounters {
-        requests_total: measured::CounterVec::with_label_set(MeasuredLabelsSet::default()),
-    };
-    for i in 0..series {
-        let values = label_values(i);
-        measured
-            .requests_total
-            .inc_by(MeasuredLabels::of(&values), i as u64);
-    }
-    assert_eq!(measured.requests_total.get_cardinality().0, series);
-    // One encoder kept across scrapes, as its docs ask: `finish` hands out the bytes, and the
-    // buffer is reclaimed once they are dropped.
-    let mut encoder = BufferedTextEncoder::new();
-    measured.collect_group_into(&mut encoder).unwrap();
-    let text = encoder.finish();
-    assert_eq!(
-        text.split(|&b| b == b'\n')
-            .filter(|l| l.starts_with(b"requests_total{"))
-            .count(),
-        series
-    );
-    drop(text);
-    group.bench_function(BenchmarkId::new("measured", series), |b| {
-        b.iter(|| {
-            measured.collect_group_into(&mut encoder).unwrap();
-            black_box(encoder.finish());
-        });
-    });
-    group.finish();
-}
-
-fn encode_histograms(c: &mut Criterion, series: usize) {
-    let mut group = c.benchmark_group("encode_histograms");
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
-    group.throughput(Throughput::Elements(series as u64));
-
-    let registry = unlimited_registry();
-    let family = registry
-        .histogram("latency_seconds", "L.")
-        .with_buckets(BUCKETS)
-        .register_family(&LABELS)
-        .unwrap();
-    for i in 0..series {
-        let [m, r, s] = label_values(i);
-        family.with_labels(&[&m, &r, &s]).observe(observation(i));
-    }
-    assert_eq!(family.len(), series);
-    let mut buf = Vec::new();
-    group.bench_function(BenchmarkId::new("vitals", series), |b| {
-        b.iter(|| {
-            buf.clear();
-            vitals::encode(&registry, vitals::Format::PrometheusText, &mut buf);
-            black_box(&buf);
-        });
-    });
-
-    let tikv_registry = prometheus::Registry::new();
-    let opts = prometheus::HistogramOpts::new("latency_seconds", "L.").buckets(BUCKETS.to_vec());
-    let tikv = prometheus::HistogramVec::new(opts, &LABELS).unwrap();
-    tikv_registry.register(Box::new(tikv.clone())).unwrap();
-    for i in 0..series {
-        let [m, r, s] = label_values(i);
-        tikv.with_label_values(&[&m, &r, &s])
-            .observe(observation(i));
-    }
-    let encoder = prometheus::TextEncoder::new();
-    group.bench_function(BenchmarkId::new("prometheus", series), |b| {
-        b.iter(|| {
-            buf.clear();
-            encoder.encode(&tikv_registry.gather(), &mut buf).unwrap();
-            black_box(&buf);
-        });
-    });
-
-    let mut client_registry = prometheus_client::registry::Registry::default();
-    let client = prometheus_client::metrics::family::Family::<
-        Labels,
-        prometheus_client::metrics::histogram::Histogram,
-        fn() -> prometheus_client::metrics::histogram::Histogram,
-    >::new_with_constructor(|| {
-        prometheus_client::metrics::histogram::Histogram::new(BUCKETS.iter().copied())
-    });
-    client_registry.register("latency_seconds", "L.", client.clone());
-    for i in 0..series {
-        client.get_or_create(&Labels::of(i)).observe(observation(i));
-    }
-    let mut text = String::new();
-    group.bench_function(BenchmarkId::new("prometheus-client", series), |b| {
-        b.iter(|| {
-            text.clear();
-            prometheus_client::encoding::text::encode(&mut text, &client_registry).unwrap();
-            black_box(&text);
-        });
-    });
-
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .set_buckets(BUCKETS)
-        .unwrap()
-        .build_recorder();
-    metrics::with_local_recorder(&recorder, || {
-        for i in 0..series {
-            let [m, r, s] = label_values(i);
-            metrics::histogram!("latency_seconds", "method" => m, "route" => r, "status" => s)
-                .record(observation(i));
-        }
-    });
-    let handle = recorder.handle();
-    group.bench_function(BenchmarkId::new("metrics", series), |b| {
-        b.iter(|| black_box(handle.render()));
-    });
-
-    let measured = MeasuredHistograms {
-        latency_seconds: measured::HistogramVec::with_label_set_and_metadata(
-            MeasuredLabelsSet::default(),
-            Thresholds::with_buckets(BUCKETS.try_into().expect("11 bounds")),
-        ),
-    };
-    for i in 0..series {
-        let values = label_values(i);
-        measured
-            .latency_seconds
-            .observe(MeasuredLabels::of(&values), observation(i));
-    }
-    assert_eq!(measured.latency_seconds.get_cardinality().0, series);
-    let mut encoder = BufferedTextEncoder::new();
-    measured.collect_group_into(&mut encoder).unwrap();
-    let text = encoder.finish();
-    assert_eq!(
-        text.split(|&b| b == b'\n')
-            .filter(|l| l.starts_with(b"latency_seconds_count{"))
-            .count(),
-        series
-    );
-    drop(text);
-    group.bench_function(BenchmarkId::new("measured", series), |b| {
-        b.iter(|| {
-            measured.collect_group_into(&mut encoder).unwrap();
-            black_box(encoder.finish());
-        });
-    });
     group.finish();
 }
 
 fn encode(c: &mut Criterion) {
-    encode_counters(c, 10_000);
-    encode_histograms(c, 1_000);
+    encode_group(c, Shape::Counters, 10_000);
+    encode_group(c, Shape::Histograms, 1_000);
+    encode_group(c, Shape::Counters, 100_000);
 }
 
-criterion_group!(benches, contention, encode);
+// Half a second of warm-up and two seconds of measurement per case, set here rather than on the
+// groups so that `--warm-up-time` and `--measurement-time` on the command line still override
+// them (a group's own setting would win over the command line).
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = contention, encode
+}
 criterion_main!(benches);

@@ -1,11 +1,57 @@
 //! Benchmarks of vitals against `prometheus`, `prometheus-client`, `metrics` and `measured`; see
-//! `benches/hot_path.rs`, `benches/parse.rs`, `benches/scale.rs`, `src/bin/memory.rs`, and the
-//! results in `BENCHMARKS.md`. Run with `cargo bench -p vitals-bench`.
+//! `benches/hot_path.rs`, `benches/parse.rs`, `benches/scale.rs`, `benches/instrument.rs`,
+//! `src/bin/memory.rs`, `src/bin/encode_allocs.rs`, and the results in `BENCHMARKS.md`. Run with
+//! `cargo bench -p vitals-bench`, or interleaved, one process per case, several rounds, with a
+//! markdown table per group: `scripts/bench-report --help`.
 //!
 //! This library holds what the benchmarks share: the labeled-series scheme, so that every
-//! library, and every benchmark, measures the same series.
+//! library, and every benchmark, measures the same series; the histogram bounds; the rotation of
+//! label sets the lookup benchmarks take; and the filled registries the encoding benchmarks
+//! (`benches/scale.rs` and `src/bin/encode_allocs.rs`) encode, in [`exposition`].
 
 use prometheus_client::encoding::EncodeLabelSet;
+
+pub mod exposition;
+
+/// The bounds every histogram in the benchmarks is given, in every library: 12 explicit
+/// bounds, 13 buckets with `+Inf`.
+pub const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// How many label sets [`rotation`] returns: 4 methods × 5 routes × 5 statuses.
+pub const COMBINATIONS: usize = 100;
+
+/// The [`COMBINATIONS`] label sets `label_values(0..100)` (every combination of 4 methods, 5
+/// routes and 5 statuses) in a scrambled order: stride 27 through the 100, chosen so that
+/// consecutive sets (the last and the first too) differ in every label. The strings are leaked
+/// (once per call) so that they are `&'static str`, which `metrics`' label macros take without
+/// copying.
+///
+/// ```
+/// let sets = vitals_bench::rotation();
+/// assert_eq!(sets.len(), vitals_bench::COMBINATIONS);
+/// for (i, set) in sets.iter().enumerate() {
+///     let next = &sets[(i + 1) % sets.len()];
+///     assert!(set.iter().zip(next).all(|(a, b)| a != b));
+/// }
+/// ```
+pub fn rotation() -> Vec<[&'static str; 3]> {
+    let sets: Vec<[&'static str; 3]> = (0..COMBINATIONS)
+        .map(|i| label_values(i * 27 % COMBINATIONS).map(|v| &*v.leak()))
+        .collect();
+    let mut distinct = sets.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), COMBINATIONS, "every combination once");
+    sets
+}
+
+/// Series `i`'s histogram observation (and, in the encoders, its counter increment), so that
+/// encoders see varied numbers and observations land in different buckets.
+pub fn observation(i: usize) -> f64 {
+    (i % 1000) as f64 / 97.0
+}
 
 /// The label names of every labeled series in the benchmarks.
 pub const LABELS: [&str; 3] = ["method", "route", "status"];

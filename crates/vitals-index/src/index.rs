@@ -18,6 +18,11 @@ use crate::epoch::{self, Guard};
 /// The fewest slots a table has.
 const MIN_SLOTS: usize = 8;
 
+// A table is rebuilt, at twice its entries rounded up to a power of two, when an insert would
+// leave fewer than 1/8 of its slots empty: 8 to 16 bytes of table per entry. Linear probing
+// stays short at that load because the hash tags in the slots reject other entries without
+// reading them.
+
 /// A hash index of `T`s: lookups by hash and an equality test take no lock and allocate
 /// nothing; inserts and removals take a mutex.
 ///
@@ -116,7 +121,7 @@ impl<T> Index<T> {
         let entry = table.probe(hash, eq)?;
         Some(Ref {
             value: &entry.value,
-            _hold: Hold::Pinned(guard),
+            _hold: Hold::Pinned { _pin: guard },
         })
     }
 
@@ -128,7 +133,7 @@ impl<T> Index<T> {
         let entry = table.probe(hash, eq)?;
         Some(Ref {
             value: &entry.value,
-            _hold: Hold::Locked(writer),
+            _hold: Hold::Locked { _lock: writer },
         })
     }
 
@@ -207,9 +212,10 @@ pub struct Ref<'a, T> {
     _hold: Hold<'a, T>,
 }
 
+/// What keeps a [`Ref`]'s entry alive: held, never read.
 enum Hold<'a, T> {
-    Pinned(Guard),
-    Locked(#[allow(dead_code)] MutexGuard<'a, Writer<T>>),
+    Pinned { _pin: Guard },
+    Locked { _lock: MutexGuard<'a, Writer<T>> },
 }
 
 impl<T> Deref for Ref<'_, T> {
@@ -237,7 +243,7 @@ impl<T> Table<T> {
     fn probe(&self, hash: u64, mut eq: impl FnMut(&T) -> bool) -> Option<&Entry<T>> {
         let tag = tag::of(hash);
         let mut i = hash as usize & self.mask;
-        // Ends: a table always has an empty slot (at most 3/4 are used).
+        // Ends: a table always has an empty slot (at most 7/8 are used).
         loop {
             let slot = self.slots.get(i)?.load(Ordering::Acquire);
             if slot.is_null() {
@@ -339,7 +345,7 @@ impl<'a, T> Locked<'a, T> {
     /// Returns the new entry.
     pub fn insert(&mut self, hash: u64, value: T) -> &T {
         let position = self.writer.entries.len();
-        if (self.writer.used + 1) * 4 > self.index.table().slots.len() * 3 {
+        if (self.writer.used + 1) * 8 > self.index.table().slots.len() * 7 {
             self.rebuild(position + 1);
         }
         let entry = Box::into_raw(Box::new(Entry {
