@@ -23,7 +23,9 @@ use vitals_index::{Index, Locked};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{push_label, LabelHasher, LabelSet, SetValues, StoredValues, Values};
+use crate::labels::{
+    push_label, LabelHasher, LabelSet, SetValues, StoredValues, TextLayout, Values,
+};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -100,6 +102,8 @@ pub(crate) struct FamilyCore<M: Metric> {
     label_names: Box<[Box<str>]>,
     /// The registry's constant labels, rendered; the prefix of every series' label text.
     const_text: Box<str>,
+    /// Where the values are in a series' label text.
+    layout: TextLayout,
     options: M::Options,
     /// Randomly seeded per family, so label values chosen by an attacker cannot be aimed at
     /// one bucket; equality is always confirmed, so a collision is never a merge.
@@ -138,9 +142,11 @@ struct DenseSlot<M> {
 }
 
 struct Series<M> {
-    values: StoredValues,
-    /// `name="value",...` with constant labels first, escaped once at creation.
+    /// `name="value",...` with constant labels first, escaped once at creation. Lookups
+    /// compare against it, through the family's [`TextLayout`].
     text: Box<str>,
+    /// The values, for the rare series where escaping changed one, so `text` cannot serve.
+    escaped: Option<Box<StoredValues>>,
     metric: M,
     /// Present when the family expires idle series.
     activity: Option<Box<Activity>>,
@@ -157,11 +163,41 @@ struct Activity {
     last_active: AtomicU64,
 }
 
+impl<M> Series<M> {
+    /// Whether this series' values are `values`.
+    #[inline(always)]
+    fn is<V: Values + ?Sized>(&self, values: &V, layout: &TextLayout) -> bool {
+        match &self.escaped {
+            None => values.equals_text(&self.text, layout),
+            Some(stored) => values.equals(stored),
+        }
+    }
+
+    /// The series' values, in label order.
+    fn values<'a>(&'a self, layout: &'a TextLayout) -> impl Iterator<Item = &'a str> + 'a {
+        let (stored, text) = match &self.escaped {
+            Some(stored) => (Some(stored.iter()), None),
+            None => (None, Some(layout.values(&self.text))),
+        };
+        stored
+            .into_iter()
+            .flatten()
+            .chain(text.into_iter().flatten())
+    }
+}
+
 /// The labels of one series, as [`Family::remove_if`] shows them to its predicate.
 #[derive(Debug, Clone, Copy)]
 pub struct SeriesLabels<'a> {
     names: &'a [Box<str>],
-    values: &'a StoredValues,
+    values: SeriesValues<'a>,
+}
+
+/// A series' values, however it keeps them.
+#[derive(Debug, Clone, Copy)]
+enum SeriesValues<'a> {
+    Text(&'a str, &'a TextLayout),
+    Stored(&'a StoredValues),
 }
 
 impl<'a> SeriesLabels<'a> {
@@ -170,12 +206,19 @@ impl<'a> SeriesLabels<'a> {
         self.names
             .iter()
             .position(|n| **n == *name)
-            .and_then(|i| self.values.iter().nth(i))
+            .and_then(|i| self.values().nth(i))
     }
 
     /// The values, in the family's label order.
     pub fn values(&self) -> impl Iterator<Item = &'a str> {
-        self.values.iter()
+        let (stored, text) = match self.values {
+            SeriesValues::Stored(stored) => (Some(stored.iter()), None),
+            SeriesValues::Text(text, layout) => (None, Some(layout.values(text))),
+        };
+        stored
+            .into_iter()
+            .flatten()
+            .chain(text.into_iter().flatten())
     }
 
     /// `(name, value)` pairs, in the family's label order.
@@ -198,6 +241,11 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     pub(crate) fn new(desc: Descriptor, settings: FamilySettings, options: M::Options) -> Self {
+        let label_names: Box<[Box<str>]> = settings
+            .label_names
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect();
         let dense = (0..settings.dense.unwrap_or(0))
             .map(|_| DenseSlot {
                 handle: OnceLock::new(),
@@ -206,11 +254,8 @@ impl<M: Metric> FamilyCore<M> {
             .collect();
         Self {
             desc,
-            label_names: settings
-                .label_names
-                .into_iter()
-                .map(String::into_boxed_str)
-                .collect(),
+            layout: TextLayout::new(&settings.const_text, &label_names),
+            label_names,
             const_text: settings.const_text.into_boxed_str(),
             options,
             hasher: LabelHasher::new(),
@@ -237,7 +282,7 @@ impl<M: Metric> FamilyCore<M> {
         if count != self.label_names.len() {
             return None;
         }
-        if let Some(series) = self.series.get(hash, |s| values.equals(&s.values)) {
+        if let Some(series) = self.series.get(hash, |s| s.is(values, &self.layout)) {
             return Some(self.hit(&series).clone());
         }
         // Past a limit, a new label set needs no lock to learn it has no room.
@@ -246,7 +291,7 @@ impl<M: Metric> FamilyCore<M> {
         }
         let mut locked = self.series.lock();
         // Another thread may have created it since the lookup.
-        if let Some(series) = locked.get(hash, |s| values.equals(&s.values)) {
+        if let Some(series) = locked.get(hash, |s| s.is(values, &self.layout)) {
             return Some(self.hit(series).clone());
         }
         if !matches!(self.room(locked.len()), Room::Yes) || self.is_overflow_set(values) {
@@ -261,8 +306,15 @@ impl<M: Metric> FamilyCore<M> {
             .filter(|s| !s.live.load(Ordering::Acquire))
             .and_then(|s| s.handle.get().cloned())
             .unwrap_or_else(|| M::from_options(&self.options));
-        let stored = StoredValues::new(values);
-        let text = self.render(stored.iter());
+        let mut text = String::from(&*self.const_text);
+        let mut names = self.label_names.iter();
+        values.for_each(|value| {
+            if let Some(name) = names.next() {
+                push_label(&mut text, name, value);
+            }
+        });
+        let escaped =
+            TextLayout::needs_escaping(values).then(|| Box::new(StoredValues::new(values)));
         if !self.detached.load(Ordering::Relaxed) {
             self.budget.take();
         }
@@ -276,8 +328,8 @@ impl<M: Metric> FamilyCore<M> {
         locked.insert(
             hash,
             Series {
-                values: stored,
                 text: text.into_boxed_str(),
+                escaped,
                 metric: metric.clone(),
                 activity,
             },
@@ -388,7 +440,7 @@ impl<M: Metric> FamilyCore<M> {
         for (i, name) in self.label_names.iter().enumerate() {
             let distinct = locked
                 .iter()
-                .filter_map(|s| s.values.iter().nth(i))
+                .filter_map(|s| s.values(&self.layout).nth(i))
                 .collect::<std::collections::HashSet<_>>()
                 .len();
             if widest.is_none_or(|(_, most)| distinct > most) {
@@ -421,7 +473,7 @@ impl<M: Metric> FamilyCore<M> {
     fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
         let (hash, _) = self.hasher.hash(values);
         let mut locked = self.series.lock();
-        match locked.position(hash, |s| values.equals(&s.values)) {
+        match locked.position(hash, |s| s.is(values, &self.layout)) {
             Some(position) => {
                 self.remove_at(&mut locked, position);
                 true
@@ -461,7 +513,10 @@ impl<M: Metric> FamilyCore<M> {
             let doomed = locked.at(position).is_some_and(|s| {
                 predicate(&SeriesLabels {
                     names: &self.label_names,
-                    values: &s.values,
+                    values: match &s.escaped {
+                        Some(stored) => SeriesValues::Stored(stored),
+                        None => SeriesValues::Text(&s.text, &self.layout),
+                    },
                 })
             });
             if doomed {
@@ -591,7 +646,9 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .iter()
             .map(|s| {
                 s.text.len()
-                    + s.values.heap_bytes()
+                    + s.escaped
+                        .as_ref()
+                        .map_or(0, |v| std::mem::size_of::<StoredValues>() + v.heap_bytes())
                     + s.activity
                         .as_ref()
                         .map_or(0, |_| std::mem::size_of::<Activity>())
@@ -742,7 +799,7 @@ impl<M: Metric> Family<M, DynamicLabels> {
         let core = &*self.core;
         let (hash, count) = core.hasher.hash(values);
         if count == core.label_names.len() {
-            if let Some(series) = core.series.get(hash, |s| values.equals(&s.values)) {
+            if let Some(series) = core.series.get(hash, |s| s.is(values, &core.layout)) {
                 return f(core.hit(&series));
             }
         }

@@ -283,6 +283,19 @@ pub(crate) trait Values {
         self.for_each(|value| equal = equal && take_value(&mut rest, value));
         equal && rest.is_empty()
     }
+
+    /// Whether the values are those of `text`, a series' label text rendered without any
+    /// escaping, laid out as `layout` says.
+    #[inline]
+    fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
+        let mut position = 0;
+        let mut gaps = layout.gaps.iter();
+        let mut equal = true;
+        self.for_each(|value| {
+            equal = equal && take_text(text.as_bytes(), &mut position, gaps.next(), value);
+        });
+        equal && gaps.next().is_none() && position == text.len()
+    }
 }
 
 impl Values for [&str] {
@@ -298,6 +311,83 @@ impl Values for [&str] {
         let mut rest = &*stored.0;
         self.iter().all(|value| take_value(&mut rest, value)) && rest.is_empty()
     }
+
+    #[inline]
+    fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
+        let mut position = 0;
+        self.len() == layout.gaps.len()
+            && self
+                .iter()
+                .zip(&*layout.gaps)
+                .all(|(value, gap)| take_text(text.as_bytes(), &mut position, Some(gap), value))
+            && position == text.len()
+    }
+}
+
+/// Where the values sit in a family's series label text (`name="value",...`, constant labels
+/// first): per label, the bytes from the end of the previous value's closing quote (from the
+/// text's start, for the first) to the value's first byte. A series whose values needed no
+/// escaping is compared against its text through this, so it keeps no other copy of them.
+#[derive(Debug)]
+pub(crate) struct TextLayout {
+    gaps: Box<[u32]>,
+}
+
+impl TextLayout {
+    pub(crate) fn new(const_text: &str, names: &[Box<str>]) -> Self {
+        let gaps = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                // As `push_label` writes them: a comma unless the text is still empty, the
+                // name, `="`; the constant labels come before the first.
+                let before = if i == 0 { const_text.len() } else { 0 };
+                let comma = usize::from(i > 0 || !const_text.is_empty());
+                u32::try_from(before + comma + name.len() + 2).unwrap_or(u32::MAX)
+            })
+            .collect();
+        Self { gaps }
+    }
+
+    /// Whether a series with these values is rendered with some escaped, and so cannot be
+    /// compared against its text.
+    pub(crate) fn needs_escaping<V: Values + ?Sized>(values: &V) -> bool {
+        let mut escaped = false;
+        values.for_each(|value| escaped |= value.contains(['\\', '"', '\n']));
+        escaped
+    }
+
+    /// The values of `text`, rendered without escaping.
+    pub(crate) fn values<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'t str> + 't {
+        let mut position = 0usize;
+        self.gaps.iter().map_while(move |&gap| {
+            let start = position + gap as usize;
+            let rest = text.get(start..)?;
+            let len = rest.find('"')?;
+            position = start + len + 1;
+            rest.get(..len)
+        })
+    }
+}
+
+/// Whether `value` is at `gap` past `position` in `text`, followed by the closing quote; if so,
+/// moves `position` past the quote. A text rendered without escaping has no quote inside a
+/// value, so the quote after `value.len()` bytes means the stored value has that length.
+#[inline(always)]
+fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) -> bool {
+    let Some(&gap) = gap else {
+        return false;
+    };
+    let start = *position + gap as usize;
+    let end = start + value.len();
+    let (Some(stored), Some(b'"')) = (text.get(start..end), text.get(end)) else {
+        return false;
+    };
+    if !same_bytes(stored, value.as_bytes()) {
+        return false;
+    }
+    *position = end + 1;
+    true
 }
 
 /// Adapts a [`LabelSet`] to [`Values`].

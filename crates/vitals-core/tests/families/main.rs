@@ -207,6 +207,52 @@ fn concurrent_creation_of_one_series() {
 }
 
 #[test]
+fn values_that_need_escaping_are_their_own_series() {
+    // Most series are found by comparing the values with their rendered label text; those
+    // whose text was escaped keep their values. Neither may mistake one for another: the raw
+    // `x\"` must not match the text of `x"` (rendered `x\"`).
+    let r = Registry::builder()
+        .with_const_label("region", "eu")
+        .build()
+        .unwrap();
+    let family = r.counter("c", "h").register_family(&["a", "b"]).unwrap();
+    let values: [[&str; 2]; 8] = [
+        ["x\"", "1"],
+        ["x\\\"", "1"],
+        ["x", "\"1"],
+        ["x\\", "\"1"],
+        ["line\nbreak", ""],
+        ["", ""],
+        ["x", "1"],
+        ["x\"", ""],
+    ];
+    for (i, v) in values.iter().enumerate() {
+        family.with_labels(v).inc_by(i as u64 + 1);
+    }
+    assert_eq!(family.len(), values.len());
+    for (i, v) in values.iter().enumerate() {
+        assert_eq!(family.with_labels(v).get(), i as u64 + 1, "{v:?}");
+        let mut seen = 0;
+        family.remove_if(|labels| {
+            if labels.values().eq(v.iter().copied()) {
+                seen += 1;
+                assert_eq!(labels.get("b"), Some(v[1]));
+            }
+            false
+        });
+        assert_eq!(seen, 1, "{v:?} is one series, and its values read back");
+    }
+    assert!(family.remove(&["x\"", "1"]));
+    assert!(!family.remove(&["x\"", "1"]));
+    assert_eq!(family.with_labels(&["x\\\"", "1"]).get(), 2);
+    let text = vitals_expfmt::encode_to_string(&r, vitals_expfmt::Format::PrometheusText);
+    assert!(
+        text.contains("c_total{region=\"eu\",a=\"x\\\\\\\"\",b=\"1\"} 2\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn lookups_race_removals_clears_and_scrapes() {
     // Lookups take no lock: readers must keep working, and never see a freed series, while
     // another thread removes, clears (so the index is rebuilt and old tables retired) and
