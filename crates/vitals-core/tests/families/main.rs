@@ -1,6 +1,7 @@
 //! Families and instruments: series identity, removal, typed label sets, and exact totals under
 //! concurrency.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -263,24 +264,31 @@ fn lookups_race_removals_clears_and_scrapes() {
         .register_family(&["route", "worker"])
         .unwrap();
     let kept = family.with_labels(&["/kept", "0"]);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
+    let progress = AtomicU64::new(0);
     thread::scope(|s| {
         let mut readers = Vec::new();
         for t in 0..2u64 {
-            let (family, stop) = (&family, &stop);
+            let (family, stop, progress) = (&family, &stop, &progress);
             readers.push(s.spawn(move || {
                 let mut adds = 0u64;
                 let mut i = t;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed) {
                     i = (i + 1) % 50;
                     family.with_series(&["/churn", &i.to_string()], |c| c.inc());
                     family.with_series(&["/kept", "0"], |c| c.inc());
                     adds += 1;
+                    progress.fetch_add(1, Ordering::Relaxed);
                 }
                 adds
             }));
         }
-        for round in 0..200 {
+        // At least 200 rounds, and until the readers have raced them a while (bounded).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut round = 0;
+        while round < 200
+            || (progress.load(Ordering::Relaxed) < 20_000 && std::time::Instant::now() < deadline)
+        {
             if round % 20 == 19 {
                 family.remove_if(|labels| labels.get("route") == Some("/churn"));
             } else {
@@ -290,8 +298,9 @@ fn lookups_race_removals_clears_and_scrapes() {
             }
             let text = vitals_expfmt::encode_to_string(&r, vitals_expfmt::Format::OpenMetrics);
             assert!(text.contains("c_total{route=\"/kept\",worker=\"0\"}"));
+            round += 1;
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        stop.store(true, Ordering::Relaxed);
         let adds: u64 = readers.into_iter().map(|h| h.join().unwrap()).sum();
         assert!(adds > 0);
         assert_eq!(
