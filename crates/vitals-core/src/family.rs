@@ -118,7 +118,7 @@ pub(crate) struct FamilyCore<M: Metric> {
     overflow: OnceLock<M>,
     overflow_live: AtomicBool,
     /// Set when the family is unregistered: its series no longer count against the
-    /// registry's budget (changed under the write lock, so creations see it consistently).
+    /// registry's budget (changed under the family's lock, so creations see it consistently).
     detached: AtomicBool,
     overflowed: AtomicU64,
     overflow_logged: AtomicBool,
@@ -783,7 +783,8 @@ impl<M: Metric> Family<M, DynamicLabels> {
     /// `family.with_labels(values).inc()`, cheaper by an `Arc` clone and drop.
     ///
     /// While `f` runs, series removed from any family are not freed yet: keep `f` to the
-    /// update.
+    /// update. (Called from a thread-local destructor, when the thread can no longer pin, `f`
+    /// runs under the family's lock: a lookup of this family inside it would deadlock.)
     ///
     /// ```
     /// use vitals_core::Registry;

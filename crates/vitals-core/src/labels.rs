@@ -294,7 +294,8 @@ pub(crate) trait Values {
         self.for_each(|value| {
             equal = equal && take_text(text.as_bytes(), &mut position, gaps.next(), value);
         });
-        equal && gaps.next().is_none() && position == text.len()
+        // A family without labels has one series, whose text is the constant labels alone.
+        equal && gaps.next().is_none() && (layout.gaps.is_empty() || position == text.len())
     }
 }
 
@@ -321,7 +322,7 @@ impl Values for [&str] {
                 .iter()
                 .zip(&*layout.gaps)
                 .all(|(value, gap)| take_text(text.as_bytes(), &mut position, Some(gap), value))
-            && position == text.len()
+            && (layout.gaps.is_empty() || position == text.len())
     }
 }
 
@@ -373,7 +374,9 @@ impl TextLayout {
 
 /// Whether `value` is at `gap` past `position` in `text`, followed by the closing quote; if so,
 /// moves `position` past the quote. A text rendered without escaping has no quote inside a
-/// value, so the quote after `value.len()` bytes means the stored value has that length.
+/// value: so if the bytes compared hold no quote and a quote follows them, the stored value is
+/// exactly those bytes. (Without the first check, `["a\",y=", "bb"]` would read as the text
+/// of `x="a",y="bbbbbb"`.)
 #[inline(always)]
 fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) -> bool {
     let Some(&gap) = gap else {
@@ -384,11 +387,77 @@ fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) 
     let (Some(stored), Some(b'"')) = (text.get(start..end), text.get(end)) else {
         return false;
     };
-    if !same_bytes(stored, value.as_bytes()) {
+    if !same_bytes_no_quote(stored, value.as_bytes()) {
         return false;
     }
     *position = end + 1;
     true
+}
+
+/// [`same_bytes`], and `a` holds no `"`: checked on the words already loaded for the
+/// comparison, so it costs a few instructions and no branch per byte.
+#[inline(always)]
+fn same_bytes_no_quote(a: &[u8], b: &[u8]) -> bool {
+    const Q: u8 = b'"';
+    match a.len() {
+        0..=3 => {
+            let (first, mid, last) = (a.first(), a.get(a.len() / 2), a.last());
+            first == b.first()
+                && mid == b.get(b.len() / 2)
+                && last == b.last()
+                && first != Some(&Q)
+                && mid != Some(&Q)
+                && last != Some(&Q)
+        }
+        4..=7 => {
+            let (x, y) = (a.first_chunk::<4>(), a.last_chunk::<4>());
+            x == b.first_chunk::<4>()
+                && y == b.last_chunk::<4>()
+                && !has_quote(u64::from(u32::from_le_bytes(*x.unwrap_or(&[0; 4]))), 4)
+                && !has_quote(u64::from(u32::from_le_bytes(*y.unwrap_or(&[0; 4]))), 4)
+        }
+        8..=16 => {
+            let (x, y) = (a.first_chunk::<8>(), a.last_chunk::<8>());
+            x == b.first_chunk::<8>()
+                && y == b.last_chunk::<8>()
+                && !has_quote(word(x), 8)
+                && !has_quote(word(y), 8)
+        }
+        17..=32 => {
+            let (x, y) = (a.first_chunk::<16>(), a.last_chunk::<16>());
+            let half = |chunk: Option<&[u8; 16]>, first: bool| {
+                word(chunk.and_then(|c| {
+                    if first {
+                        c.first_chunk()
+                    } else {
+                        c.last_chunk()
+                    }
+                }))
+            };
+            x == b.first_chunk::<16>()
+                && y == b.last_chunk::<16>()
+                && !has_quote(half(x, true), 8)
+                && !has_quote(half(x, false), 8)
+                && !has_quote(half(y, true), 8)
+                && !has_quote(half(y, false), 8)
+        }
+        _ => a == b && !a.contains(&Q),
+    }
+}
+
+/// Whether one of the low `bytes` bytes of `word` is `"` (the classic has-zero-byte test on
+/// the word xored with quotes: exact as a yes or no).
+#[inline(always)]
+fn has_quote(word: u64, bytes: u32) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mask = if bytes >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (bytes * 8)) - 1
+    };
+    let x = (word ^ (ONES * u64::from(b'"'))) & mask | !mask & ONES;
+    x.wrapping_sub(ONES) & !x & HIGHS != 0
 }
 
 /// Adapts a [`LabelSet`] to [`Values`].
@@ -660,6 +729,50 @@ mod tests {
                 b[at] ^= 0x20;
                 assert!(!same_bytes(a, &b), "len {len}, byte {at}");
             }
+        }
+    }
+
+    #[test]
+    fn quote_checks_see_a_quote_at_every_position_and_length() {
+        for len in 0..=40usize {
+            let plain: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes_no_quote(&plain, &plain), "len {len}");
+            for at in 0..len {
+                let mut quoted = plain.clone();
+                quoted[at] = b'"';
+                assert!(
+                    !same_bytes_no_quote(&quoted, &quoted),
+                    "len {len}, quote at {at}"
+                );
+                // Bytes near a quote (0x21, 0x23, 0xa2) are not quotes.
+                for near in [0x21, 0x23, 0xa2] {
+                    let mut other = plain.clone();
+                    other[at] = near;
+                    assert!(
+                        same_bytes_no_quote(&other, &other),
+                        "len {len}, {near:#x} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_holding_a_quote_never_reads_across_the_next_label() {
+        let names: Vec<Box<str>> = vec!["x".into(), "y".into()];
+        for const_text in ["", "region=\"eu\""] {
+            let layout = TextLayout::new(const_text, &names);
+            let mut text = String::from(const_text);
+            push_label(&mut text, "x", "a");
+            push_label(&mut text, "y", "bbbbbb");
+            assert!(["a", "bbbbbb"][..].equals_text(&text, &layout));
+            assert!(!["a\",y=", "bb"][..].equals_text(&text, &layout), "{text}");
+            assert!(!Generic(&["a\",y=", "bb"]).equals_text(&text, &layout));
+            assert_eq!(layout.values(&text).collect::<Vec<_>>(), ["a", "bbbbbb"]);
+            // No labels: the text is the constant labels, and the one series matches.
+            let none = TextLayout::new(const_text, &[]);
+            assert!(<[&str]>::equals_text(&[], const_text, &none));
+            assert!(Generic(&[]).equals_text(const_text, &none));
         }
     }
 

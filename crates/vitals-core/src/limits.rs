@@ -75,7 +75,7 @@ impl Budget {
         self.used.load(Ordering::Relaxed)
     }
 
-    /// Whether no series may be added. Checked under the family's write lock before `take`;
+    /// Whether no series may be added. Checked under the family's lock before `take`;
     /// two families creating at once may overshoot by one each, which a limit of this kind
     /// tolerates (it bounds memory, it is not an exact quota).
     pub(crate) fn exhausted(&self) -> bool {

@@ -38,8 +38,9 @@ const POOL_SIZE: usize = 4;
 ///   `Vary: Accept, Accept-Encoding` on every answer so caches keep the variants apart;
 /// - answers `HEAD` with the headers of a `GET`;
 /// - encodes on the request's task with no `.await` in between, so no lock is held across a
-///   suspension point. The registry walk takes a read lock per family, never blocking the
-///   instruments, which are atomics.
+///   suspension point. The registry walk takes each family's lock in turn, which holds
+///   up only the creation of new series in that family: lookups of existing ones and the
+///   instruments, which are atomics, never wait.
 ///
 /// Buffers: an uncompressed body is encoded straight into the `Vec` that becomes the response
 /// body, sized from the previous scrape so it seldom grows; a gzipped one is encoded into a

@@ -1,8 +1,8 @@
 //! Epoch-based reclamation, reduced to what the index needs.
 //!
 //! A reader *pins* before it loads anything from an index and unpins when it is done: pinning
-//! writes the current global epoch into the thread's own participant slot (one locked
-//! exchange on a cache line no other thread writes), unpinning writes 0 there. A writer that
+//! writes the current global epoch into the thread's own participant slot (a cache line no
+//! other thread writes), unpinning writes 0 there. A writer that
 //! unlinks entries or a table keeps them as garbage tagged with the epoch it then advances
 //! past ([`advance`]); garbage tagged `r` may be freed once every thread that is pinned
 //! entered at an epoch above `r` ([`oldest_reader`]), because such a thread read the advanced
@@ -20,7 +20,7 @@
 
 use std::cell::Cell;
 use std::marker::PhantomData;
-use std::sync::atomic::{compiler_fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{compiler_fence, fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// The global epoch. Starts at 1: a participant slot at 0 means "not pinned".
@@ -36,15 +36,29 @@ static PARTICIPANTS: Mutex<Vec<&'static Participant>> = Mutex::new(Vec::new());
 struct Participant {
     /// The epoch the thread pinned at, or 0 while it is not pinned.
     pinned_at: AtomicU64,
+    /// How many guards of the owning thread are alive (pins nest: a lookup may run inside
+    /// another's closure). Written by the owning thread only, so plain loads and stores.
+    depth: AtomicUsize,
     /// Whether a live thread owns the slot.
     taken: AtomicBool,
+    /// Set when the owning thread's locals were destroyed while a guard was still alive (a
+    /// guard kept in another thread-local that outlived ours): the last guard gives the slot
+    /// back.
+    orphaned: AtomicBool,
 }
 
-/// The calling thread's slot and pin depth (pins nest: a lookup may run inside another's
-/// closure).
+impl Participant {
+    /// Gives the slot back to the pool, for another thread to claim.
+    fn release(&self) {
+        self.pinned_at.store(0, Ordering::Release);
+        self.orphaned.store(false, Ordering::Relaxed);
+        self.taken.store(false, Ordering::Release);
+    }
+}
+
+/// The calling thread's slot, claimed at its first pin.
 struct Local {
     participant: Cell<Option<&'static Participant>>,
-    depth: Cell<usize>,
     /// Whether pins may be plain stores (see [`barrier`]).
     light: Cell<bool>,
 }
@@ -52,8 +66,13 @@ struct Local {
 impl Drop for Local {
     fn drop(&mut self) {
         if let Some(participant) = self.participant.get() {
-            participant.pinned_at.store(0, Ordering::Release);
-            participant.taken.store(false, Ordering::Release);
+            if participant.depth.load(Ordering::Relaxed) == 0 {
+                participant.release();
+            } else {
+                // A guard outlives this thread's locals: it stays pinned, and releases the
+                // slot when it goes.
+                participant.orphaned.store(true, Ordering::Relaxed);
+            }
         }
     }
 }
@@ -62,7 +81,6 @@ thread_local! {
     static LOCAL: Local = const {
         Local {
             participant: Cell::new(None),
-            depth: Cell::new(0),
             light: Cell::new(false),
         }
     };
@@ -71,10 +89,9 @@ thread_local! {
 /// Proof that the thread is pinned: nothing unlinked after the pin is freed while it lives.
 /// Not `Send`: the pin belongs to the thread that made it.
 pub(crate) struct Guard {
-    /// The thread's `Local`, so that unpinning needs no second thread-local lookup. Valid
-    /// while the guard lives: the guard cannot leave its thread, and a thread's locals are
-    /// destroyed only after its stack frames, the guard's among them, are gone.
-    local: *const Local,
+    /// The thread's slot (so unpinning needs no thread-local lookup, and works even after the
+    /// thread's locals are gone).
+    participant: &'static Participant,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -84,17 +101,17 @@ pub(crate) struct Guard {
 pub(crate) fn pin() -> Option<Guard> {
     LOCAL
         .try_with(|local| {
-            let depth = local.depth.get();
+            let participant = match local.participant.get() {
+                Some(participant) => participant,
+                None => {
+                    let participant = claim();
+                    local.participant.set(Some(participant));
+                    local.light.set(barrier::light_pins());
+                    participant
+                }
+            };
+            let depth = participant.depth.load(Ordering::Relaxed);
             if depth == 0 {
-                let participant = match local.participant.get() {
-                    Some(participant) => participant,
-                    None => {
-                        let participant = claim();
-                        local.participant.set(Some(participant));
-                        local.light.set(barrier::light_pins());
-                        participant
-                    }
-                };
                 let epoch = EPOCH.load(Ordering::Acquire);
                 if local.light.get() {
                     // Ordered before the lookup's loads by the writer's `barrier::heavy`; the
@@ -102,15 +119,15 @@ pub(crate) fn pin() -> Option<Guard> {
                     participant.pinned_at.store(epoch, Ordering::Relaxed);
                     compiler_fence(Ordering::SeqCst);
                 } else {
-                    // A swap rather than a store: with `SeqCst` it orders this write before
-                    // the loads of the lookup that follows (a store may be delayed past
-                    // them), which `oldest_reader`'s fence pairs with.
-                    participant.pinned_at.swap(epoch, Ordering::SeqCst);
+                    // Ordered before the lookup's loads by this fence, which pairs with the
+                    // one in `barrier::heavy`.
+                    participant.pinned_at.store(epoch, Ordering::Relaxed);
+                    fence(Ordering::SeqCst);
                 }
             }
-            local.depth.set(depth + 1);
+            participant.depth.store(depth + 1, Ordering::Relaxed);
             Guard {
-                local,
+                participant,
                 _not_send: PhantomData,
             }
         })
@@ -120,15 +137,15 @@ pub(crate) fn pin() -> Option<Guard> {
 impl Drop for Guard {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: see `Guard::local`.
-        let local = unsafe { &*self.local };
-        let depth = local.depth.get().saturating_sub(1);
-        local.depth.set(depth);
+        let participant = self.participant;
+        let depth = participant.depth.load(Ordering::Relaxed).saturating_sub(1);
+        participant.depth.store(depth, Ordering::Relaxed);
         if depth == 0 {
-            if let Some(participant) = local.participant.get() {
-                // Release: the lookup's reads happen before a writer that sees the 0 frees
-                // what they read.
-                participant.pinned_at.store(0, Ordering::Release);
+            // Release: the lookup's reads happen before a writer that sees the 0 frees what
+            // they read.
+            participant.pinned_at.store(0, Ordering::Release);
+            if participant.orphaned.load(Ordering::Relaxed) {
+                participant.release();
             }
         }
     }
@@ -149,7 +166,9 @@ fn claim() -> &'static Participant {
     }
     let participant: &'static Participant = Box::leak(Box::new(Participant {
         pinned_at: AtomicU64::new(0),
+        depth: AtomicUsize::new(0),
         taken: AtomicBool::new(true),
+        orphaned: AtomicBool::new(false),
     }));
     participants.push(participant);
     participant
@@ -259,16 +278,9 @@ mod tests {
         // Other tests' threads may be pinned; but none of them pinned before `tag` and is
         // still pinned, unless it is slow: check this thread's own slot instead.
         LOCAL.with(|local| {
-            assert_eq!(local.depth.get(), 0);
-            assert_eq!(
-                local
-                    .participant
-                    .get()
-                    .unwrap()
-                    .pinned_at
-                    .load(Ordering::SeqCst),
-                0
-            );
+            let participant = local.participant.get().unwrap();
+            assert_eq!(participant.depth.load(Ordering::SeqCst), 0);
+            assert_eq!(participant.pinned_at.load(Ordering::SeqCst), 0);
         });
     }
 
@@ -284,6 +296,45 @@ mod tests {
             );
         }
         assert!(barrier::heavy());
+    }
+
+    #[test]
+    fn a_guard_that_outlives_its_threads_locals_keeps_the_slot_until_it_goes() {
+        struct Holder(std::cell::RefCell<Option<Guard>>);
+        impl Drop for Holder {
+            fn drop(&mut self) {
+                // Runs after `LOCAL`'s destructor when registered before it (destructors
+                // run in reverse order of registration).
+                let guard = self.0.borrow_mut().take();
+                if let Some(guard) = &guard {
+                    assert!(guard.participant.taken.load(Ordering::SeqCst));
+                    assert_ne!(guard.participant.pinned_at.load(Ordering::SeqCst), 0);
+                }
+                drop(guard);
+            }
+        }
+        thread_local! {
+            static HOLDER: Holder = const { Holder(std::cell::RefCell::new(None)) };
+        }
+        let slot = std::thread::spawn(|| {
+            // Register HOLDER's destructor first, then LOCAL's (by pinning): LOCAL's runs
+            // first at exit.
+            HOLDER.with(|_| {});
+            let guard = pin().unwrap();
+            let participant = guard.participant as *const Participant as usize;
+            HOLDER.with(|h| *h.0.borrow_mut() = Some(guard));
+            participant
+        })
+        .join()
+        .unwrap();
+        // The last guard gave the slot back (another test's thread may have claimed it since,
+        // but none leaves it orphaned).
+        let participants = PARTICIPANTS.lock().unwrap();
+        let participant = participants
+            .iter()
+            .find(|p| std::ptr::from_ref::<Participant>(p) as usize == slot)
+            .unwrap();
+        assert!(!participant.orphaned.load(Ordering::SeqCst));
     }
 
     #[test]

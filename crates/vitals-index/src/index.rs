@@ -49,6 +49,10 @@ pub struct Index<T> {
 
 struct Table<T> {
     mask: usize,
+    /// Whether the slots carry hash tags in their pointers' top bits. Off, for this table
+    /// and every later one of the index, once an entry's address uses those bits (Arm's
+    /// top-byte tagging, as Android's allocator does).
+    tagged: bool,
     slots: Box<[AtomicPtr<Entry<T>>]>,
 }
 
@@ -65,6 +69,8 @@ struct Writer<T> {
     entries: Vec<NonNull<Entry<T>>>,
     /// Slots of the current table that are not empty (entries and tombstones).
     used: usize,
+    /// Whether tables may tag their slots: until an entry's address uses the tag bits.
+    tagging: bool,
     /// Unlinked since the last epoch advance.
     pending: Vec<Garbage<T>>,
     /// Unlinked, tagged with the epoch to wait past.
@@ -96,10 +102,11 @@ impl<T> Index<T> {
     /// An empty index (a table of eight slots).
     pub fn new() -> Self {
         Self {
-            table: AtomicPtr::new(Box::into_raw(Table::<T>::new(MIN_SLOTS))),
+            table: AtomicPtr::new(Box::into_raw(Table::<T>::new(MIN_SLOTS, true))),
             writer: Mutex::new(Writer {
                 entries: Vec::new(),
                 used: 0,
+                tagging: true,
                 pending: Vec::new(),
                 garbage: Vec::new(),
             }),
@@ -206,7 +213,9 @@ impl<T> Garbage<T> {
 
 /// An entry found by [`Index::get`]: while it lives, the entry is not freed (the thread stays
 /// pinned). Keep it short: a long-lived `Ref` holds back the freeing of removed entries in
-/// every index.
+/// every index. From a thread-local destructor, when the thread can no longer pin, the `Ref`
+/// holds the index's lock instead: then looking up or locking the same index before dropping
+/// it deadlocks.
 pub struct Ref<'a, T> {
     value: &'a T,
     _hold: Hold<'a, T>,
@@ -228,9 +237,10 @@ impl<T> Deref for Ref<'_, T> {
 }
 
 impl<T> Table<T> {
-    fn new(slots: usize) -> Box<Self> {
+    fn new(slots: usize, tagged: bool) -> Box<Self> {
         Box::new(Self {
             mask: slots - 1,
+            tagged,
             slots: (0..slots)
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
                 .collect(),
@@ -249,10 +259,11 @@ impl<T> Table<T> {
             if slot.is_null() {
                 return None;
             }
-            if slot != tag::tombstone() && tag::matches(slot, tag) {
+            if slot != tag::tombstone() && (!self.tagged || tag::matches(slot, tag)) {
+                let slot = if self.tagged { tag::strip(slot) } else { slot };
                 // SAFETY: a slot's pointer is a live entry while the caller is pinned or
                 // locked (see `Index::get`); the `Acquire` load saw it fully written.
-                let entry = unsafe { &*tag::strip(slot) };
+                let entry = unsafe { &*slot };
                 if entry.hash == hash && eq(&entry.value) {
                     return Some(entry);
                 }
@@ -270,7 +281,12 @@ impl<T> Table<T> {
             if value.is_null() {
                 return None;
             }
-            if value != tag::tombstone() && tag::strip(value) == entry {
+            let stripped = if self.tagged {
+                tag::strip(value)
+            } else {
+                value
+            };
+            if value != tag::tombstone() && stripped == entry {
                 return Some(slot);
             }
             i = (i + 1) & self.mask;
@@ -278,14 +294,19 @@ impl<T> Table<T> {
         None
     }
 
-    /// Puts `entry` in the first free slot of its probe sequence; returns whether the slot
-    /// was empty (rather than a tombstone: never reused, so always empty).
+    /// Puts `entry` in the first empty slot of its probe sequence (tombstones are never
+    /// reused). A tagged table needs an entry that [fits](tag::fits).
     fn place(&self, entry: *mut Entry<T>, hash: u64) {
+        let value = if self.tagged {
+            tag::apply(entry, hash)
+        } else {
+            entry
+        };
         let mut i = hash as usize & self.mask;
         for _ in 0..self.slots.len() {
             if let Some(slot) = self.slots.get(i) {
                 if slot.load(Ordering::Relaxed).is_null() {
-                    slot.store(tag::apply(entry, hash), Ordering::Release);
+                    slot.store(value, Ordering::Release);
                     return;
                 }
             }
@@ -294,8 +315,8 @@ impl<T> Table<T> {
     }
 }
 
-/// The writers' side of an [`Index`], from [`Index::lock`]. What was removed is freed after
-/// the lock is released, once no reader can hold it.
+/// The writers' side of an [`Index`], from [`Index::lock`]. What is removed is freed once no
+/// reader can hold it: checked when a `Locked` ends and when the next one begins.
 pub struct Locked<'a, T> {
     index: &'a Index<T>,
     writer: MutexGuard<'a, Writer<T>>,
@@ -345,14 +366,18 @@ impl<'a, T> Locked<'a, T> {
     /// Returns the new entry.
     pub fn insert(&mut self, hash: u64, value: T) -> &T {
         let position = self.writer.entries.len();
-        if (self.writer.used + 1) * 4 > self.index.table().slots.len() * 3 {
-            self.rebuild(position + 1);
-        }
         let entry = Box::into_raw(Box::new(Entry {
             hash,
             position: AtomicUsize::new(position),
             value,
         }));
+        if self.writer.tagging && !tag::fits(entry) {
+            // This allocator uses the tag bits: no table of this index tags from now on.
+            self.writer.tagging = false;
+            self.rebuild(position + 1);
+        } else if (self.writer.used + 1) * 4 > self.index.table().slots.len() * 3 {
+            self.rebuild(position + 1);
+        }
         self.index.table().place(entry, hash);
         self.writer.used += 1;
         // SAFETY: `Box::into_raw` never returns null.
@@ -392,15 +417,24 @@ impl<'a, T> Locked<'a, T> {
 
     /// Removes every entry, calling `removed` with each.
     pub fn clear(&mut self, mut removed: impl FnMut(&T)) {
+        // Unlink everything first, so that a panicking `removed` leaves no table pointing at
+        // garbage.
         let entries = std::mem::take(&mut self.writer.entries);
-        for entry in entries {
-            // SAFETY: listed, so live.
-            removed(unsafe { &entry.as_ref().value });
-            self.writer.pending.push(Garbage::Entry(entry));
-        }
-        self.replace_table(Table::new(MIN_SLOTS));
+        let tagging = self.writer.tagging;
+        self.replace_table(Table::new(MIN_SLOTS, tagging));
         self.writer.used = 0;
         self.index.len.store(0, Ordering::Relaxed);
+        let first = self.writer.pending.len();
+        self.writer
+            .pending
+            .extend(entries.into_iter().map(Garbage::Entry));
+        for garbage in self.writer.pending.get(first..).unwrap_or_default() {
+            if let Garbage::Entry(entry) = garbage {
+                // SAFETY: unlinked but not freed: only `collect` frees garbage, and it needs
+                // `&mut self`.
+                removed(unsafe { &entry.as_ref().value });
+            }
+        }
     }
 
     /// Bytes of the index's own allocations: the table, the entry list and each entry's
@@ -428,7 +462,7 @@ impl<'a, T> Locked<'a, T> {
     /// without tombstones, and publishes it.
     fn rebuild(&mut self, len: usize) {
         let slots = (len * 2).next_power_of_two().max(MIN_SLOTS);
-        let table = Table::new(slots);
+        let table = Table::new(slots, self.writer.tagging);
         for entry in &self.writer.entries {
             // SAFETY: listed, so live.
             let hash = unsafe { entry.as_ref().hash };
@@ -481,8 +515,8 @@ impl<T> Drop for Locked<'_, T> {
 }
 
 /// 16 bits of an entry's hash kept in the top bits of its slot's pointer, which user-space
-/// pointers leave zero on 64-bit targets. A pointer that uses them is stored untagged, and an
-/// untagged slot matches every hash: tags only save reads, they never decide equality.
+/// pointers leave zero on 64-bit targets. An index whose allocator uses those bits (an
+/// entry's address does) stops tagging: tags only save reads, they never decide equality.
 mod tag {
     use super::Entry;
     use std::ptr;
@@ -499,8 +533,7 @@ mod tag {
     #[cfg(target_pointer_width = "64")]
     #[inline]
     pub(super) fn of(hash: u64) -> usize {
-        // Never 0, which means "untagged".
-        ((hash >> SHIFT) as usize) | 1
+        (hash >> SHIFT) as usize
     }
 
     #[cfg(not(target_pointer_width = "64"))]
@@ -509,13 +542,21 @@ mod tag {
         0
     }
 
+    /// Whether `entry`'s address leaves the tag bits free.
+    #[cfg(target_pointer_width = "64")]
+    pub(super) fn fits<T>(entry: *mut Entry<T>) -> bool {
+        entry.addr() >> SHIFT == 0
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    pub(super) fn fits<T>(_entry: *mut Entry<T>) -> bool {
+        true
+    }
+
+    /// `entry` with `hash`'s tag; `entry` must [fit](fits).
     #[cfg(target_pointer_width = "64")]
     pub(super) fn apply<T>(entry: *mut Entry<T>, hash: u64) -> *mut Entry<T> {
-        if entry.addr() >> SHIFT == 0 {
-            entry.map_addr(|a| a | (of(hash) << SHIFT))
-        } else {
-            entry
-        }
+        entry.map_addr(|a| a | (of(hash) << SHIFT))
     }
 
     #[cfg(not(target_pointer_width = "64"))]
@@ -526,8 +567,7 @@ mod tag {
     #[cfg(target_pointer_width = "64")]
     #[inline]
     pub(super) fn matches<T>(slot: *mut Entry<T>, tag: usize) -> bool {
-        let have = slot.addr() >> SHIFT;
-        have == tag || have == 0
+        slot.addr() >> SHIFT == tag
     }
 
     #[cfg(not(target_pointer_width = "64"))]
@@ -546,5 +586,57 @@ mod tag {
     #[inline]
     pub(super) fn strip<T>(slot: *mut Entry<T>) -> *mut Entry<T> {
         slot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_that_stopped_tagging_finds_and_removes_as_before() {
+        // As after an entry whose address used the tag bits: every table untagged.
+        let index = Index::new();
+        {
+            let mut locked = index.lock();
+            locked.writer.tagging = false;
+            locked.rebuild(0);
+            for key in 0..200u64 {
+                locked.insert(key.wrapping_mul(0x9e37_79b9_7f4a_7c15), key);
+            }
+        }
+        assert!(!index.lock().index.table().tagged);
+        for key in 0..200u64 {
+            let hash = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            assert_eq!(index.get(hash, |k| *k == key).as_deref(), Some(&key));
+        }
+        let mut locked = index.lock();
+        let hash = 7u64.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let at = locked.position(hash, |k| *k == 7).unwrap();
+        assert!(locked.remove_at(at, |_| {}));
+        assert!(locked.get(hash, |k| *k == 7).is_none());
+        locked.clear(|_| {});
+        assert!(
+            !locked.index.table().tagged,
+            "clearing keeps the index untagged"
+        );
+    }
+
+    #[test]
+    fn a_panicking_clear_callback_leaves_the_index_consistent() {
+        let index = Index::new();
+        for key in 0..10u64 {
+            index.lock().insert(key, key);
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            index
+                .lock()
+                .clear(|k| assert!(*k < 3, "callback panics at {k}"));
+        }));
+        assert!(result.is_err());
+        assert_eq!(index.len(), 0);
+        assert!(index.get(5, |k| *k == 5).is_none());
+        index.lock().insert(5, 50);
+        assert_eq!(index.get(5, |k| *k == 50).as_deref(), Some(&50));
     }
 }

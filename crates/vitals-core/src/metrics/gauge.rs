@@ -50,14 +50,16 @@ impl Gauge {
     }
 
     /// Subtracts one whatever the [switch](crate::switch) says: the second half of an
-    /// [`inc`](Self::inc) made while metrics were on, so that a gauge of work in progress
+    /// [`inc_after_check`](Self::inc_after_check) made while metrics were on, so that a gauge of work in progress
     /// returns to its value even if metrics are switched off in between. For guards, which
     /// remember whether their `inc` was applied (`switch::enabled()` when they made it).
     ///
     /// ```
     /// let in_flight = vitals_core::Gauge::new();
     /// let counted = vitals_core::switch::enabled();
-    /// in_flight.inc();
+    /// if counted {
+    ///     in_flight.inc_after_check();
+    /// }
     /// vitals_core::switch::set_enabled(false);
     /// if counted {
     ///     in_flight.dec_after_inc();

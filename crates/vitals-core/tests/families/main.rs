@@ -208,6 +208,26 @@ fn concurrent_creation_of_one_series() {
 }
 
 #[test]
+fn a_family_without_labels_under_constant_labels_has_one_series() {
+    let r = Registry::builder()
+        .with_const_label("region", "eu")
+        .build()
+        .unwrap();
+    let family = r.counter("jobs", "J.").register_family(&[]).unwrap();
+    family.with_labels(&[]).inc();
+    family.with_series(&[], |c| c.inc());
+    assert_eq!(family.len(), 1);
+    assert_eq!(family.with_labels(&[]).get(), 2);
+    // The dynamic manager's families without labels too.
+    r.set_gauge("temperature", &[], 1.0).unwrap();
+    r.set_gauge("temperature", &[], 2.0).unwrap();
+    let text = vitals_expfmt::encode_to_string(&r, vitals_expfmt::Format::PrometheusText);
+    assert_eq!(text.matches("temperature{").count(), 1, "{text}");
+    assert!(text.contains("temperature{region=\"eu\"} 2\n"), "{text}");
+    assert!(text.contains("jobs_total{region=\"eu\"} 2\n"), "{text}");
+}
+
+#[test]
 fn values_that_need_escaping_are_their_own_series() {
     // Most series are found by comparing the values with their rendered label text; those
     // whose text was escaped keep their values. Neither may mistake one for another: the raw
@@ -264,12 +284,14 @@ fn lookups_race_removals_clears_and_scrapes() {
         .register_family(&["route", "worker"])
         .unwrap();
     let kept = family.with_labels(&["/kept", "0"]);
+    // Cleared whole, now and then, while the readers look it up.
+    let cleared = r.counter("d", "h").register_family(&["route"]).unwrap();
     let stop = AtomicBool::new(false);
     let progress = AtomicU64::new(0);
     thread::scope(|s| {
         let mut readers = Vec::new();
         for t in 0..2u64 {
-            let (family, stop, progress) = (&family, &stop, &progress);
+            let (family, cleared, stop, progress) = (&family, &cleared, &stop, &progress);
             readers.push(s.spawn(move || {
                 let mut adds = 0u64;
                 let mut i = t;
@@ -277,6 +299,7 @@ fn lookups_race_removals_clears_and_scrapes() {
                     i = (i + 1) % 50;
                     family.with_series(&["/churn", &i.to_string()], |c| c.inc());
                     family.with_series(&["/kept", "0"], |c| c.inc());
+                    cleared.with_series(&[&(i % 7).to_string()], |c| c.inc());
                     adds += 1;
                     progress.fetch_add(1, Ordering::Relaxed);
                 }
@@ -289,6 +312,9 @@ fn lookups_race_removals_clears_and_scrapes() {
         while round < 200
             || (progress.load(Ordering::Relaxed) < 20_000 && std::time::Instant::now() < deadline)
         {
+            if round % 5 == 4 {
+                cleared.clear();
+            }
             if round % 20 == 19 {
                 family.remove_if(|labels| labels.get("route") == Some("/churn"));
             } else {
