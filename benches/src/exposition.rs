@@ -1,6 +1,6 @@
 //! Filled registries of every library, ready to encode as Prometheus text (0.0.4): `series`
 //! labeled counters, or `series` labeled histograms with the 12 bounds of
-//! [`BUCKETS`](crate::BUCKETS), all of the three-label scheme of [`label_values`]. Series `i`'s
+//! [`BUCKETS`], all of the three-label scheme of [`label_values`]. Series `i`'s
 //! counter is incremented by `i` and its histogram observes [`observation(i)`](crate::observation).
 //!
 //! Each library keeps its encoding state from scrape to scrape as its API allows: vitals,
