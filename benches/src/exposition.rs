@@ -3,9 +3,9 @@
 //! [`BUCKETS`], all of the three-label scheme of [`label_values`]. Series `i`'s
 //! counter is incremented by `i` and its histogram observes [`observation(i)`](crate::observation).
 //!
-//! Each library keeps its encoding state from scrape to scrape as its API allows: vitals,
-//! `prometheus`, `prometheus-client` and `metrics` write into one buffer that is cleared and
-//! reused; `measured` keeps one `BufferedTextEncoder`, which reclaims its buffer once the bytes it
+//! Each library keeps its encoding state from scrape to scrape as its API allows: vitals (with
+//! a kept `Encoder`), `prometheus`, `prometheus-client` and `metrics` write into one buffer that
+//! is cleared and reused; `measured` keeps one `BufferedTextEncoder`, which reclaims its buffer once the bytes it
 //! handed out are dropped. [`libraries`] checks that every library's output holds exactly the
 //! series asked for.
 
@@ -116,6 +116,8 @@ fn check(library: &str, text: &[u8], shape: Shape, series: usize) {
 /// past the 2,000th to the overflow series, and the encoder would write 2,001 series.
 struct Vitals {
     registry: vitals::Registry,
+    /// Kept between scrapes, with its scratch space: encoding then allocates nothing.
+    encoder: vitals::Encoder,
     buf: Vec<u8>,
 }
 
@@ -152,6 +154,7 @@ impl Vitals {
         }
         Vitals {
             registry,
+            encoder: vitals::Encoder::new(vitals::Format::PrometheusText),
             buf: Vec::new(),
         }
     }
@@ -160,11 +163,7 @@ impl Vitals {
 impl Encode for Vitals {
     fn encode(&mut self, sink: &mut dyn FnMut(&[u8])) {
         self.buf.clear();
-        vitals::encode(
-            &self.registry,
-            vitals::Format::PrometheusText,
-            &mut self.buf,
-        );
+        self.encoder.encode(&self.registry, &mut self.buf);
         sink(&self.buf);
     }
 }

@@ -33,7 +33,7 @@
 //! | module | what is in it |
 //! | --- | --- |
 //! | [`Format`] | the formats, their content types, `Accept` negotiation |
-//! | [`encode`] | one call for any format |
+//! | [`encode`], [`Encoder`] | one call for any format; an encoder kept between scrapes, which then allocates nothing |
 //! | [`Format::Json`] | JSON exposition: the schema is in `docs/json-schema.md` |
 //! | [`number`] | Go `%g` and OpenMetrics canonical float formatting |
 //! | [`lint`] | naming rules (promlint's and more) and a cardinality report over parsed families |
@@ -54,31 +54,87 @@ pub use format::Format;
 use vitals_core::Registry;
 
 /// Appends the exposition of `registry` in `format` to `out`. Clear and reuse `out` between
-/// scrapes to avoid allocating.
+/// scrapes to avoid allocating; keep an [`Encoder`] to avoid the encoder's own few
+/// allocations too.
 pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
-    match format {
-        Format::OpenMetrics => {
-            let mut encoder = openmetrics::OpenMetricsEncoder {
-                out,
-                name: String::new(),
-                bounds: bounds::BoundCache::default(),
-            };
-            registry.visit(&mut encoder);
-            encoder.out.extend_from_slice(b"# EOF\n");
+    Encoder::new(format).encode(registry, out);
+}
+
+/// An encoder for one format that keeps its scratch space (the current family's names, a
+/// histogram family's formatted bounds) from one scrape to the next: once it has encoded a
+/// registry, encoding it again allocates nothing, as long as `out` is reused too and no
+/// family's name or bounds outgrow what it has seen.
+///
+/// ```
+/// use vitals_core::Registry;
+/// use vitals_expfmt::{Encoder, Format};
+///
+/// let registry = Registry::new();
+/// registry.counter("jobs", "Jobs done.").register()?.inc();
+/// let mut encoder = Encoder::new(Format::PrometheusText);
+/// let mut out = Vec::new();
+/// for _scrape in 0..3 {
+///     out.clear();
+///     encoder.encode(&registry, &mut out);
+/// }
+/// assert!(String::from_utf8(out).unwrap().contains("jobs_total 1\n"));
+/// # Ok::<(), vitals_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Encoder {
+    format: Format,
+    name: String,
+    family: String,
+    bounds: bounds::BoundCache,
+}
+
+impl Encoder {
+    /// An encoder for `format`, with no scratch space yet.
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            name: String::new(),
+            family: String::new(),
+            bounds: bounds::BoundCache::default(),
         }
-        Format::Json => {
-            let mut encoder = json::JsonEncoder::new(out);
-            registry.visit(&mut encoder);
-            encoder.finish();
-        }
-        _ => {
-            let mut encoder = text::TextEncoder {
-                out,
-                name: String::new(),
-                family: String::new(),
-                bounds: bounds::BoundCache::default(),
-            };
-            registry.visit(&mut encoder);
+    }
+
+    /// The format this encoder writes.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Appends the exposition of `registry` to `out`.
+    pub fn encode(&mut self, registry: &Registry, out: &mut Vec<u8>) {
+        match self.format {
+            Format::OpenMetrics => {
+                let mut encoder = openmetrics::OpenMetricsEncoder {
+                    out,
+                    name: std::mem::take(&mut self.name),
+                    bounds: std::mem::take(&mut self.bounds),
+                };
+                registry.visit(&mut encoder);
+                encoder.out.extend_from_slice(b"# EOF\n");
+                self.name = encoder.name;
+                self.bounds = encoder.bounds;
+            }
+            Format::Json => {
+                let mut encoder = json::JsonEncoder::new(out);
+                registry.visit(&mut encoder);
+                encoder.finish();
+            }
+            _ => {
+                let mut encoder = text::TextEncoder {
+                    out,
+                    name: std::mem::take(&mut self.name),
+                    family: std::mem::take(&mut self.family),
+                    bounds: std::mem::take(&mut self.bounds),
+                };
+                registry.visit(&mut encoder);
+                self.name = encoder.name;
+                self.family = encoder.family;
+                self.bounds = encoder.bounds;
+            }
         }
     }
 }

@@ -24,7 +24,7 @@
 //! | --- | --- | --- |
 //! | `vitals-core` | the crate root, [`collect`], [`labels`], [`self_metrics`], [`name`], [`switch`], [`limits`] | always |
 //! | `vitals-derive` | `#[derive(LabelSet)]`, `#[derive(LabelValue)]` (beside the traits) | `derive` (default) |
-//! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Format`] | always |
+//! | `vitals-expfmt` | [`expfmt`], [`encode`], [`encode_to_string`], [`Encoder`], [`Format`] | always |
 //! | this crate | [`testing`]: read series values, [`assert_sample!`], [`testing::LocalRegistry`] | always |
 //! | `vitals-http` | `http` (`vitals::http::serve`, `metrics_router`, `RequestMetricsLayer`) | `http` |
 //! | `vitals-textfile` | `textfile` (`TextfileWriter`) | `textfile` |
@@ -76,7 +76,7 @@ pub use vitals_core::name;
 /// Exposition formats.
 pub use vitals_expfmt as expfmt;
 
-pub use vitals_expfmt::{encode, encode_to_string, Format};
+pub use vitals_expfmt::{encode, encode_to_string, Encoder, Format};
 
 /// Test helpers: read a series' value, assert on it with a message that explains, make a fresh
 /// registry current for a test.

@@ -1,7 +1,8 @@
 //! The hot-path promises, checked by counting heap allocations (dhat in testing mode):
 //! updating a resolved handle and looking up an existing series allocate nothing, recording an
 //! exemplar allocates nothing once its series (or bucket) has had one, and encoding allocates the
-//! same small amount whatever the number of series, exemplars included.
+//! same small amount whatever the number of series, exemplars included (nothing at all with a
+//! kept `Encoder`).
 //!
 //! dhat's counters are process-wide, so this binary holds a single test that runs its checks
 //! one after another. Even so, the test harness's own thread may allocate during a measured
@@ -10,7 +11,7 @@
 //! per window for the loops below).
 
 use vitals_core::{Observe, Registry};
-use vitals_expfmt::{encode, Format};
+use vitals_expfmt::{encode, Encoder, Format};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -162,6 +163,27 @@ fn hot_path_and_encoding_allocations() {
             counts[0] <= 8,
             "{format:?}: {} allocations per encode",
             counts[0]
+        );
+    }
+
+    // A kept `Encoder` and a reused buffer: nothing at all, scrape after scrape.
+    for format in [Format::PrometheusText, Format::OpenMetrics, Format::Json] {
+        let registry = registry_with(1000);
+        let mut encoder = Encoder::new(format);
+        let mut out = Vec::new();
+        encoder.encode(&registry, &mut out); // warm the buffer and the encoder
+        let first = out.clone();
+        let kept = allocations_during(|| {
+            out.clear();
+            encoder.encode(&registry, &mut out);
+        });
+        assert_eq!(kept, 0, "{format:?}: a kept encoder allocated {kept} times");
+        assert_eq!(out, first, "{format:?}: the same exposition each time");
+        let mut fresh = Vec::new();
+        encode(&registry, format, &mut fresh);
+        assert_eq!(
+            out, fresh,
+            "{format:?}: a kept encoder writes what `encode` writes"
         );
     }
 }
