@@ -128,10 +128,14 @@ fn readers_never_see_a_freed_entry_while_writers_churn() {
     let drops = Arc::new(AtomicUsize::new(0));
     let index = Arc::new(Index::new());
     let stop = Arc::new(AtomicBool::new(false));
+    // Lookups that found an entry, by both readers: the writer churns until the readers have
+    // raced it a while (a fast writer can finish its rounds before they are scheduled).
+    let progress = Arc::new(AtomicUsize::new(0));
     let readers: Vec<_> = (0..2)
         .map(|r| {
             let index = Arc::clone(&index);
             let stop = Arc::clone(&stop);
+            let progress = Arc::clone(&progress);
             std::thread::spawn(move || {
                 let (mut found, mut key) = (0u64, r);
                 while !stop.load(Ordering::Relaxed) {
@@ -139,6 +143,7 @@ fn readers_never_see_a_freed_entry_while_writers_churn() {
                     if let Some(t) = index.get(hash(key), |t: &Tracked| t.key == key) {
                         assert!(t.intact(), "read a freed entry");
                         found += 1;
+                        progress.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 found
@@ -146,8 +151,13 @@ fn readers_never_see_a_freed_entry_while_writers_churn() {
         })
         .collect();
     let mut inserted = 0usize;
-    let rounds = if cfg!(miri) { 12 } else { 300 };
-    for round in 0..rounds {
+    let (rounds, lookups) = if cfg!(miri) { (12, 0) } else { (300, 10_000) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut round = 0u64;
+    while round < rounds
+        || (progress.load(Ordering::Relaxed) < lookups && std::time::Instant::now() < deadline)
+    {
+        round += 1;
         let mut locked = index.lock();
         for key in 0..KEYS {
             if locked.get(hash(key), |t| t.key == key).is_none() {
@@ -169,9 +179,8 @@ fn readers_never_see_a_freed_entry_while_writers_churn() {
         }
     }
     stop.store(true, Ordering::Relaxed);
-    for reader in readers {
-        assert!(reader.join().unwrap() > 0, "the readers found entries");
-    }
+    let found: u64 = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    assert!(found > 0, "the readers found entries");
     let index = Arc::try_unwrap(index).ok().unwrap();
     drop(index);
     assert_eq!(drops.load(Ordering::SeqCst), inserted);
