@@ -242,7 +242,9 @@ mod barrier {
         }
 
         pub(in super::super) fn expedited() -> bool {
-            membarrier(PRIVATE_EXPEDITED)
+            // A forked child inherits the decision to pin lightly but not the registration,
+            // which belongs to the parent's address space: register again once, then retry.
+            membarrier(PRIVATE_EXPEDITED) || (register() && membarrier(PRIVATE_EXPEDITED))
         }
     }
 
