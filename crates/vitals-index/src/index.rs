@@ -643,6 +643,9 @@ mod tests {
             !full(57_343, LARGE_TABLE) && full(57_344, LARGE_TABLE),
             "7/8 from it"
         );
+        if cfg!(miri) {
+            return; // 100,000 inserts take miri too long; the arithmetic above is the point
+        }
         let index = Index::new();
         {
             let mut locked = index.lock();
