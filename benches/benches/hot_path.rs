@@ -361,7 +361,7 @@ fn labeled_lookup(c: &mut Criterion) {
         });
         assert!(f.total(Library::Vitals) > before);
     });
-    // The clone-free form: the update runs on the borrowed handle under the read lock.
+    // The clone-free form: the update runs on the handle in place, no `Arc` clone and drop.
     group.bench_function("vitals-with-series", |b| {
         let before = f.total(Library::Vitals);
         b.iter(|| {

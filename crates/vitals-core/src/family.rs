@@ -173,16 +173,12 @@ impl<M> Series<M> {
         }
     }
 
-    /// The series' values, in label order.
-    fn values<'a>(&'a self, layout: &'a TextLayout) -> impl Iterator<Item = &'a str> + 'a {
-        let (stored, text) = match &self.escaped {
-            Some(stored) => (Some(stored.iter()), None),
-            None => (None, Some(layout.values(&self.text))),
-        };
-        stored
-            .into_iter()
-            .flatten()
-            .chain(text.into_iter().flatten())
+    /// The series' values, however it keeps them.
+    fn values<'a>(&'a self, layout: &'a TextLayout) -> SeriesValues<'a> {
+        match &self.escaped {
+            Some(stored) => SeriesValues::Stored(stored),
+            None => SeriesValues::Text(&self.text, layout),
+        }
     }
 }
 
@@ -200,6 +196,20 @@ enum SeriesValues<'a> {
     Stored(&'a StoredValues),
 }
 
+impl<'a> SeriesValues<'a> {
+    /// The values, in label order.
+    fn iter(self) -> impl Iterator<Item = &'a str> {
+        let (stored, text) = match self {
+            SeriesValues::Stored(stored) => (Some(stored.iter()), None),
+            SeriesValues::Text(text, layout) => (None, Some(layout.values(text))),
+        };
+        stored
+            .into_iter()
+            .flatten()
+            .chain(text.into_iter().flatten())
+    }
+}
+
 impl<'a> SeriesLabels<'a> {
     /// The value of the label `name` (constant labels not included).
     pub fn get(&self, name: &str) -> Option<&'a str> {
@@ -211,19 +221,21 @@ impl<'a> SeriesLabels<'a> {
 
     /// The values, in the family's label order.
     pub fn values(&self) -> impl Iterator<Item = &'a str> {
-        let (stored, text) = match self.values {
-            SeriesValues::Stored(stored) => (Some(stored.iter()), None),
-            SeriesValues::Text(text, layout) => (None, Some(layout.values(text))),
-        };
-        stored
-            .into_iter()
-            .flatten()
-            .chain(text.into_iter().flatten())
+        self.values.iter()
     }
 
     /// `(name, value)` pairs, in the family's label order.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.names.iter().map(|n| &**n).zip(self.values())
+    }
+}
+
+/// The overflow series' values: the marker, once per label.
+struct OverflowValues(usize);
+
+impl Values for OverflowValues {
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        (0..self.0).for_each(|_| f(OVERFLOW_LABEL_VALUE));
     }
 }
 
@@ -306,13 +318,7 @@ impl<M: Metric> FamilyCore<M> {
             .filter(|s| !s.live.load(Ordering::Acquire))
             .and_then(|s| s.handle.get().cloned())
             .unwrap_or_else(|| M::from_options(&self.options));
-        let mut text = String::from(&*self.const_text);
-        let mut names = self.label_names.iter();
-        values.for_each(|value| {
-            if let Some(name) = names.next() {
-                push_label(&mut text, name, value);
-            }
-        });
+        let text = self.render(values);
         let escaped =
             TextLayout::needs_escaping(values).then(|| Box::new(StoredValues::new(values)));
         if !self.detached.load(Ordering::Relaxed) {
@@ -377,11 +383,14 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     /// `name="value",...` for these values, constant labels first.
-    fn render<'v>(&self, values: impl Iterator<Item = &'v str>) -> String {
+    fn render<V: Values + ?Sized>(&self, values: &V) -> String {
         let mut text = String::from(&*self.const_text);
-        for (name, value) in self.label_names.iter().zip(values) {
-            push_label(&mut text, name, value);
-        }
+        let mut names = self.label_names.iter();
+        values.for_each(|value| {
+            if let Some(name) = names.next() {
+                push_label(&mut text, name, value);
+            }
+        });
         text
     }
 
@@ -440,7 +449,7 @@ impl<M: Metric> FamilyCore<M> {
         for (i, name) in self.label_names.iter().enumerate() {
             let distinct = locked
                 .iter()
-                .filter_map(|s| s.values(&self.layout).nth(i))
+                .filter_map(|s| s.values(&self.layout).iter().nth(i))
                 .collect::<std::collections::HashSet<_>>()
                 .len();
             if widest.is_none_or(|(_, most)| distinct > most) {
@@ -513,10 +522,7 @@ impl<M: Metric> FamilyCore<M> {
             let doomed = locked.at(position).is_some_and(|s| {
                 predicate(&SeriesLabels {
                     names: &self.label_names,
-                    values: match &s.escaped {
-                        Some(stored) => SeriesValues::Stored(stored),
-                        None => SeriesValues::Text(&s.text, &self.layout),
-                    },
+                    values: s.values(&self.layout),
                 })
             });
             if doomed {
@@ -635,7 +641,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .get()
             .filter(|_| self.overflow_live.load(Ordering::Relaxed));
         if let Some(overflow) = overflow {
-            let text = self.render(self.label_names.iter().map(|_| OVERFLOW_LABEL_VALUE));
+            let text = self.render(&OverflowValues(self.label_names.len()));
             overflow.visit(&text, visitor);
         }
     }

@@ -461,8 +461,11 @@ impl<'a, T> Locked<'a, T> {
             .map(|(_, g)| g)
             .chain(&self.writer.pending)
             .map(|garbage| match garbage {
-                // SAFETY: garbage is live until freed by `collect`, which needs the lock.
-                Garbage::Table(table) => unsafe { table.as_ref() }.slots.len() * 8,
+                Garbage::Table(table) => {
+                    // SAFETY: garbage is live until freed by `collect`, which needs the lock.
+                    unsafe { table.as_ref() }.slots.len()
+                        * std::mem::size_of::<AtomicPtr<Entry<T>>>()
+                }
                 Garbage::Entry(_) => std::mem::size_of::<Entry<T>>(),
             })
             .sum();
