@@ -13,6 +13,10 @@
 //! - `switch_counter_inc`: what the on/off switch costs an update.
 //! - `at_limit_lookup_inc`: what a lookup costs once a family is at its series limit.
 //!
+//! The two lookup groups also time `floor`, which is no library: the same lookup in an
+//! unsynchronised `hashbrown` table (`vitals_bench::floor`), the physical limit of a lookup by
+//! strings on the machine of the run. `scripts/bench-report` leaves it out of the peers.
+//!
 //! Every case checks that its update really landed (a value moved, the family holds the series
 //! it should).
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -31,6 +35,7 @@ use measured::text::BufferedTextEncoder;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use vitals::LabelSet as _;
 // The 100 labeled series of the lookup groups (`COMBINATIONS` below is the typed group's 50).
+use vitals_bench::floor::Floor;
 use vitals_bench::{MeasuredLabels, MeasuredLabelsSet, BUCKETS, COMBINATIONS as LABELED, LABELS};
 
 fn counter_inc(c: &mut Criterion) {
@@ -413,6 +418,27 @@ fn labeled_lookup(c: &mut Criterion) {
         });
         assert!(f.total(Library::Measured) > before);
     });
+
+    // Not a library: the physical limit (see `vitals_bench::floor`), the same rotation and
+    // the same relaxed atomic add, in an unsynchronised `hashbrown` table.
+    let mut floor = Floor::new();
+    for set in sets {
+        floor.insert(*set, AtomicU64::new(0));
+    }
+    let floor_total = |floor: &Floor<AtomicU64>| -> u64 {
+        sets.iter()
+            .map(|s| floor.get(s).map_or(0, |c| c.load(Ordering::Relaxed)))
+            .sum()
+    };
+    group.bench_function("floor", |b| {
+        let before = floor_total(&floor);
+        b.iter(|| {
+            if let Some(cell) = floor.get(black_box(&sets[next(&mut i, LABELED)])) {
+                cell.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        assert!(floor_total(&floor) > before);
+    });
     f.check_series();
     group.finish();
 }
@@ -603,6 +629,24 @@ fn histogram_lookup(c: &mut Criterion) {
         assert!(total() > before);
     });
     assert_eq!(measured.get_cardinality().0, LABELED);
+
+    // Not a library: the physical limit of the lookup (see `vitals_bench::floor`), then the
+    // same `observe`, on vitals' own histograms (handles of `family`'s series).
+    let mut floor = Floor::new();
+    for set in &sets {
+        floor.insert(*set, family.with_labels(set));
+    }
+    let total = || -> u64 { sets.iter().map(|s| family.with_labels(s).count()).sum() };
+    group.bench_function("floor", |b| {
+        let before = total();
+        b.iter(|| {
+            let k = next(&mut i, LABELED);
+            if let Some(histogram) = floor.get(black_box(&sets[k])) {
+                histogram.observe(black_box(values[k]));
+            }
+        });
+        assert!(total() > before);
+    });
     group.finish();
 }
 

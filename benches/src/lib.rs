@@ -7,11 +7,13 @@
 //! This library holds what the benchmarks share: the labeled-series scheme, so that every
 //! library, and every benchmark, measures the same series; the histogram bounds; the rotation of
 //! label sets the lookup benchmarks take; and the filled registries the encoding benchmarks
-//! (`benches/scale.rs` and `src/bin/encode_allocs.rs`) encode, in [`exposition`].
+//! (`benches/scale.rs` and `src/bin/encode_allocs.rs`) encode, in [`exposition`]; and the
+//! unsynchronised hash table that is the physical limit of a lookup, in [`floor`].
 
 use prometheus_client::encoding::EncodeLabelSet;
 
 pub mod exposition;
+pub mod floor;
 
 /// The bounds every histogram in the benchmarks is given, in every library: 12 explicit
 /// bounds, 13 buckets with `+Inf`.
