@@ -24,7 +24,7 @@ use vitals_index::{Index, Locked};
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::{
-    push_label, LabelHasher, LabelSet, SetValues, StoredValues, TextLayout, Values,
+    push_label, Hashed, LabelHasher, LabelSet, SetValues, StoredValues, TextLayout, Values,
 };
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
@@ -164,11 +164,12 @@ struct Activity {
 }
 
 impl<M> Series<M> {
-    /// Whether this series' values are `values`.
+    /// Whether this series' values are `values`; `quoted` is [`Hashed::quoted`] of them (values
+    /// holding a quote need escaping, so they are never those of a series kept as text).
     #[inline(always)]
-    fn is<V: Values + ?Sized>(&self, values: &V, layout: &TextLayout) -> bool {
+    fn is<V: Values + ?Sized>(&self, values: &V, quoted: bool, layout: &TextLayout) -> bool {
         match &self.escaped {
-            None => values.equals_text(&self.text, layout),
+            None => !quoted && values.equals_text(&self.text, layout),
             Some(stored) => values.equals(stored),
         }
     }
@@ -290,11 +291,18 @@ impl<M: Metric> FamilyCore<M> {
     /// The series for these values, created if new (or the overflow series past a limit);
     /// `None` if the count of values is wrong. `slot` is the dense index, if any.
     fn get_or_create<V: Values + ?Sized>(&self, values: &V, slot: Option<usize>) -> Option<M> {
-        let (hash, count) = self.hasher.hash(values);
+        let Hashed {
+            hash,
+            count,
+            quoted,
+        } = self.hasher.hash(values);
         if count != self.label_names.len() {
             return None;
         }
-        if let Some(series) = self.series.get(hash, |s| s.is(values, &self.layout)) {
+        if let Some(series) = self
+            .series
+            .get(hash, |s| s.is(values, quoted, &self.layout))
+        {
             return Some(self.hit(&series).clone());
         }
         // Past a limit, a new label set needs no lock to learn it has no room.
@@ -303,7 +311,7 @@ impl<M: Metric> FamilyCore<M> {
         }
         let mut locked = self.series.lock();
         // Another thread may have created it since the lookup.
-        if let Some(series) = locked.get(hash, |s| s.is(values, &self.layout)) {
+        if let Some(series) = locked.get(hash, |s| s.is(values, quoted, &self.layout)) {
             return Some(self.hit(series).clone());
         }
         if !matches!(self.room(locked.len()), Room::Yes) || self.is_overflow_set(values) {
@@ -480,9 +488,9 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
-        let (hash, _) = self.hasher.hash(values);
+        let Hashed { hash, quoted, .. } = self.hasher.hash(values);
         let mut locked = self.series.lock();
-        match locked.position(hash, |s| s.is(values, &self.layout)) {
+        match locked.position(hash, |s| s.is(values, quoted, &self.layout)) {
             Some(position) => {
                 self.remove_at(&mut locked, position);
                 true
@@ -804,9 +812,16 @@ impl<M: Metric> Family<M, DynamicLabels> {
     #[inline]
     pub fn with_series<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
         let core = &*self.core;
-        let (hash, count) = core.hasher.hash(values);
+        let Hashed {
+            hash,
+            count,
+            quoted,
+        } = core.hasher.hash(values);
         if count == core.label_names.len() {
-            if let Some(series) = core.series.get(hash, |s| s.is(values, &core.layout)) {
+            if let Some(series) = core
+                .series
+                .get(hash, |s| s.is(values, quoted, &core.layout))
+            {
                 return f(core.hit(&series));
             }
         }

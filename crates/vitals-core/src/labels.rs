@@ -285,7 +285,8 @@ pub(crate) trait Values {
     }
 
     /// Whether the values are those of `text`, a series' label text rendered without any
-    /// escaping, laid out as `layout` says.
+    /// escaping, laid out as `layout` says. Only for values that hold no `"` (as
+    /// [`Hashed::quoted`] tells): see [`take_text`].
     #[inline]
     fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
         let mut position = 0;
@@ -316,13 +317,17 @@ impl Values for [&str] {
 
     #[inline(always)]
     fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
+        if self.len() != layout.gaps.len() {
+            return false;
+        }
+        // A `for` loop rather than `all`: profiles showed `all`'s `try_fold` left as a call.
         let mut position = 0;
-        self.len() == layout.gaps.len()
-            && self
-                .iter()
-                .zip(&*layout.gaps)
-                .all(|(value, gap)| take_text(text.as_bytes(), &mut position, Some(gap), value))
-            && (layout.gaps.is_empty() || position == text.len())
+        for (value, gap) in self.iter().zip(&*layout.gaps) {
+            if !take_text(text.as_bytes(), &mut position, Some(gap), value) {
+                return false;
+            }
+        }
+        layout.gaps.is_empty() || position == text.len()
     }
 }
 
@@ -373,10 +378,16 @@ impl TextLayout {
 }
 
 /// Whether `value` is at `gap` past `position` in `text`, followed by the closing quote; if so,
-/// moves `position` past the quote. A text rendered without escaping has no quote inside a
-/// value: so if the bytes compared hold no quote and a quote follows them, the stored value is
-/// exactly those bytes. (Without the first check, `["a\",y=", "bb"]` would read as the text
-/// of `x="a",y="bbbbbb"`.)
+/// moves `position` past the quote.
+///
+/// `value` must hold no `"` (the caller knows from [`Hashed::quoted`]). A text rendered
+/// without escaping has no quote inside a value either: so when the bytes compared are equal
+/// and a quote follows them, that quote is the stored value's closing one, and the stored value
+/// is exactly those bytes. (A value holding a quote could read across labels:
+/// `["a\",y=\"bb", ""]` against the text of `x="a",y="bb"`; such a value is never compared
+/// against a text, since it needs escaping and its series, if any, keeps its values apart.)
+/// Checking for quotes once, where the hash already loads every word, rather than here, keeps
+/// this comparison to two loads and two compares per value.
 #[inline(always)]
 fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) -> bool {
     let Some(&gap) = gap else {
@@ -387,78 +398,25 @@ fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) 
     let (Some(stored), Some(b'"')) = (text.get(start..end), text.get(end)) else {
         return false;
     };
-    if !same_bytes_no_quote(stored, value.as_bytes()) {
+    if !same_bytes(stored, value.as_bytes()) {
         return false;
     }
     *position = end + 1;
     true
 }
 
-/// [`same_bytes`], and `a` holds no `"`: checked on the words already loaded for the
-/// comparison, so it costs a few instructions and no branch per byte.
+/// Nonzero exactly when one of the bytes of `word` is `"`: the classic has-zero-byte test on
+/// the word xored with quotes, exact as a yes or no (not as to which byte). The caller ors the
+/// results of every word of every value and tests once.
 #[inline(always)]
-fn same_bytes_no_quote(a: &[u8], b: &[u8]) -> bool {
-    const Q: u8 = b'"';
-    match a.len() {
-        0..=3 => {
-            let (first, mid, last) = (a.first(), a.get(a.len() / 2), a.last());
-            first == b.first()
-                && mid == b.get(b.len() / 2)
-                && last == b.last()
-                && first != Some(&Q)
-                && mid != Some(&Q)
-                && last != Some(&Q)
-        }
-        4..=7 => {
-            let (x, y) = (a.first_chunk::<4>(), a.last_chunk::<4>());
-            x == b.first_chunk::<4>()
-                && y == b.last_chunk::<4>()
-                && !has_quote(u64::from(u32::from_le_bytes(*x.unwrap_or(&[0; 4]))), 4)
-                && !has_quote(u64::from(u32::from_le_bytes(*y.unwrap_or(&[0; 4]))), 4)
-        }
-        8..=16 => {
-            let (x, y) = (a.first_chunk::<8>(), a.last_chunk::<8>());
-            x == b.first_chunk::<8>()
-                && y == b.last_chunk::<8>()
-                && !has_quote(word(x), 8)
-                && !has_quote(word(y), 8)
-        }
-        17..=32 => {
-            let (x, y) = (a.first_chunk::<16>(), a.last_chunk::<16>());
-            let half = |chunk: Option<&[u8; 16]>, first: bool| {
-                word(chunk.and_then(|c| {
-                    if first {
-                        c.first_chunk()
-                    } else {
-                        c.last_chunk()
-                    }
-                }))
-            };
-            x == b.first_chunk::<16>()
-                && y == b.last_chunk::<16>()
-                && !has_quote(half(x, true), 8)
-                && !has_quote(half(x, false), 8)
-                && !has_quote(half(y, true), 8)
-                && !has_quote(half(y, false), 8)
-        }
-        _ => a == b && !a.contains(&Q),
-    }
+fn quote_bits(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = word ^ (ONES * u64::from(b'"'));
+    x.wrapping_sub(ONES) & !x & QUOTED
 }
 
-/// Whether one of the low `bytes` bytes of `word` is `"` (the classic has-zero-byte test on
-/// the word xored with quotes: exact as a yes or no).
-#[inline(always)]
-fn has_quote(word: u64, bytes: u32) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mask = if bytes >= 8 {
-        u64::MAX
-    } else {
-        (1u64 << (bytes * 8)) - 1
-    };
-    let x = (word ^ (ONES * u64::from(b'"'))) & mask | !mask & ONES;
-    x.wrapping_sub(ONES) & !x & HIGHS != 0
-}
+/// The high bit of every byte: what [`quote_bits`] can set.
+const QUOTED: u64 = 0x8080_8080_8080_8080;
 
 /// Adapts a [`LabelSet`] to [`Values`].
 pub(crate) struct SetValues<'a, L>(pub(crate) &'a L);
@@ -572,6 +530,17 @@ pub(crate) struct LabelHasher {
     key: u64,
 }
 
+/// What [`LabelHasher::hash`] learns of a list of values in one pass.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hashed {
+    pub(crate) hash: u64,
+    /// How many values there are.
+    pub(crate) count: usize,
+    /// Whether a value holds a `"`: such values need escaping, so they are never those of a
+    /// series kept as unescaped text, and are compared against stored values only.
+    pub(crate) quoted: bool,
+}
+
 impl LabelHasher {
     pub(crate) fn new() -> Self {
         let random = std::collections::hash_map::RandomState::new();
@@ -581,25 +550,37 @@ impl LabelHasher {
         }
     }
 
-    /// The hash of `values` and how many there are.
+    /// The hash of `values`, how many there are, and whether one holds a `"`.
     #[inline(always)]
-    pub(crate) fn hash<V: Values + ?Sized>(&self, values: &V) -> (u64, usize) {
+    pub(crate) fn hash<V: Values + ?Sized>(&self, values: &V) -> Hashed {
         // Each value is hashed on its own, from a seed that depends on its position, so the
         // values' multiplies do not wait for one another; the lanes are then xored.
-        let mut hash = 0;
+        let mut hashed = Hashed {
+            hash: 0,
+            count: 0,
+            quoted: false,
+        };
         let mut seed = self.seed;
-        let mut count = 0usize;
-        values.for_each(|value| {
-            hash ^= self.lane(seed, value.as_bytes());
-            seed = seed.wrapping_add(STEP);
-            count += 1;
-        });
-        (hash, count)
+        let mut quotes = 0;
+        values.for_each(
+            #[inline(always)]
+            |value| {
+                let (hash, quoted) = self.lane(seed, value.as_bytes());
+                hashed.hash ^= hash;
+                quotes |= quoted;
+                seed = seed.wrapping_add(STEP);
+                hashed.count += 1;
+            },
+        );
+        hashed.quoted = quotes != 0;
+        hashed
     }
 
-    /// One value's hash, from `seed`; up to 32 bytes without a loop.
+    /// One value's hash, from `seed`, and [`quote_bits`] of its bytes (nonzero if it holds a
+    /// `"`); up to 32 bytes without a loop. The quote test runs on the words the hash loads anyway, beside the multiply,
+    /// which is what lets the comparison skip it (see [`take_text`]).
     #[inline(always)]
-    fn lane(&self, seed: u64, bytes: &[u8]) -> u64 {
+    fn lane(&self, seed: u64, bytes: &[u8]) -> (u64, u64) {
         let n = bytes.len();
         let key = self.key.wrapping_add(n as u64);
         let (a, b) = match n {
@@ -617,17 +598,26 @@ impl LabelHasher {
                 // The first 16 and the last 16 bytes (overlapping), folded side by side.
                 let head = bytes.first_chunk::<16>();
                 let tail = bytes.last_chunk::<16>();
-                return fold(
-                    word(head.and_then(|h| h.first_chunk())) ^ seed,
-                    word(head.and_then(|h| h.last_chunk())) ^ key,
-                ) ^ fold(
-                    word(tail.and_then(|t| t.first_chunk())) ^ seed.rotate_left(32),
-                    word(tail.and_then(|t| t.last_chunk())) ^ key.rotate_left(32),
-                );
+                let words = [
+                    word(head.and_then(|h| h.first_chunk())),
+                    word(head.and_then(|h| h.last_chunk())),
+                    word(tail.and_then(|t| t.first_chunk())),
+                    word(tail.and_then(|t| t.last_chunk())),
+                ];
+                let hash = fold(words[0] ^ seed, words[1] ^ key)
+                    ^ fold(
+                        words[2] ^ seed.rotate_left(32),
+                        words[3] ^ key.rotate_left(32),
+                    );
+                return (hash, words.iter().fold(0, |acc, &w| acc | quote_bits(w)));
             }
-            _ => return self.lane_long(seed, bytes),
+            _ => {
+                let quoted = if bytes.contains(&b'"') { QUOTED } else { 0 };
+                return (self.lane_long(seed, bytes), quoted);
+            }
         };
-        fold(a ^ seed, b ^ key)
+        // `a` and `b` hold every byte of the value, and zeros (which are not quotes).
+        (fold(a ^ seed, b ^ key), quote_bits(a) | quote_bits(b))
     }
 
     #[cold]
@@ -699,8 +689,8 @@ mod tests {
     #[test]
     fn length_prefix_separates_concatenations() {
         let hasher = LabelHasher::new();
-        let (a, _) = hasher.hash(&["ab", "c"][..]);
-        let (b, _) = hasher.hash(&["a", "bc"][..]);
+        let a = hasher.hash(&["ab", "c"][..]).hash;
+        let b = hasher.hash(&["a", "bc"][..]).hash;
         assert_ne!(a, b);
         let stored = StoredValues::new(&["ab", "c"][..]);
         assert_eq!(stored.iter().collect::<Vec<_>>(), ["ab", "c"]);
@@ -733,32 +723,32 @@ mod tests {
     }
 
     #[test]
-    fn quote_checks_see_a_quote_at_every_position_and_length() {
+    fn the_hash_sees_a_quote_at_every_position_and_length() {
+        let hasher = LabelHasher::new();
         for len in 0..=40usize {
-            let plain: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-            assert!(same_bytes_no_quote(&plain, &plain), "len {len}");
+            let plain: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            assert!(!hasher.hash(&[plain.as_str()][..]).quoted, "len {len}");
             for at in 0..len {
-                let mut quoted = plain.clone();
+                let mut quoted = plain.clone().into_bytes();
                 quoted[at] = b'"';
-                assert!(
-                    !same_bytes_no_quote(&quoted, &quoted),
-                    "len {len}, quote at {at}"
-                );
-                // Bytes near a quote (0x21, 0x23, 0xa2) are not quotes.
-                for near in [0x21, 0x23, 0xa2] {
-                    let mut other = plain.clone();
-                    other[at] = near;
-                    assert!(
-                        same_bytes_no_quote(&other, &other),
-                        "len {len}, {near:#x} at {at}"
-                    );
+                let quoted = String::from_utf8(quoted).unwrap();
+                // In any position of the list, too.
+                for values in [[quoted.as_str(), "x"], ["x", quoted.as_str()]] {
+                    assert!(hasher.hash(&values[..]).quoted, "len {len}, quote at {at}");
+                }
+                // Bytes near a quote (0x21, 0x23, and 0xa2 inside a character) are not quotes.
+                for near in ["!", "#", "\u{a2}"] {
+                    let other = format!("{}{near}{}", &plain[..at], &plain[at + 1..]);
+                    assert!(!hasher.hash(&[other.as_str()][..]).quoted, "{other:?}");
                 }
             }
         }
     }
 
     #[test]
-    fn a_value_holding_a_quote_never_reads_across_the_next_label() {
+    fn a_value_holding_a_quote_is_flagged_before_it_could_read_across_labels() {
         let names: Vec<Box<str>> = vec!["x".into(), "y".into()];
         for const_text in ["", "region=\"eu\""] {
             let layout = TextLayout::new(const_text, &names);
@@ -766,8 +756,11 @@ mod tests {
             push_label(&mut text, "x", "a");
             push_label(&mut text, "y", "bbbbbb");
             assert!(["a", "bbbbbb"][..].equals_text(&text, &layout));
-            assert!(!["a\",y=", "bb"][..].equals_text(&text, &layout), "{text}");
-            assert!(!Generic(&["a\",y=", "bb"]).equals_text(&text, &layout));
+            // Bytes by bytes, these values are the text's; the hash flags their quote, which
+            // is what keeps a lookup from comparing them against a text (`Series::is`).
+            let across = ["a\",y=", "bb"];
+            assert!(LabelHasher::new().hash(&across[..]).quoted);
+            assert!(LabelHasher::new().hash(&Generic(&across)).quoted);
             assert_eq!(layout.values(&text).collect::<Vec<_>>(), ["a", "bbbbbb"]);
             // No labels: the text is the constant labels, and the one series matches.
             let none = TextLayout::new(const_text, &[]);
@@ -779,11 +772,11 @@ mod tests {
     #[test]
     fn hashes_depend_on_order_length_and_every_byte_of_short_values() {
         let hasher = LabelHasher::new();
-        let hash = |values: &[&str]| hasher.hash(values).0;
+        let hash = |values: &[&str]| hasher.hash(values).hash;
         assert_ne!(hash(&["GET", "200"]), hash(&["200", "GET"]));
         assert_ne!(hash(&["a", ""]), hash(&["", "a"]));
         assert_ne!(hash(&["x"]), hash(&["x", ""]));
-        assert_eq!(hasher.hash(&["x", "", "y"][..]).1, 3);
+        assert_eq!(hasher.hash(&["x", "", "y"][..]).count, 3);
         let long = "/api/v1/organisations/{org}/projects/{project}/items";
         for len in 0..=long.len() {
             let value = &long[..len];
@@ -798,7 +791,7 @@ mod tests {
             }
         }
         // Seeded per hasher: another family hashes differently.
-        assert_ne!(hash(&["GET"]), LabelHasher::new().hash(&["GET"][..]).0);
+        assert_ne!(hash(&["GET"]), LabelHasher::new().hash(&["GET"][..]).hash);
     }
 
     struct Generic<'a>(&'a [&'a str]);
