@@ -384,8 +384,9 @@ impl TextLayout {
 /// without escaping has no quote inside a value either: so when the bytes compared are equal
 /// and a quote follows them, that quote is the stored value's closing one, and the stored value
 /// is exactly those bytes. (A value holding a quote could read across labels:
-/// `["a\",y=\"bb", ""]` against the text of `x="a",y="bb"`; such a value is never compared
-/// against a text, since it needs escaping and its series, if any, keeps its values apart.)
+/// `["a\",y=", "bbbb", "c"]` matches the text of `x="a",y="bbbbbbbb",z="c"` byte for byte;
+/// such a value is never compared against a text, since it needs escaping and its series, if
+/// any, keeps its values apart.)
 /// Checking for quotes once, where the hash already loads every word, rather than here, keeps
 /// this comparison to two loads and two compares per value.
 #[inline(always)]
@@ -749,19 +750,27 @@ mod tests {
 
     #[test]
     fn a_value_holding_a_quote_is_flagged_before_it_could_read_across_labels() {
-        let names: Vec<Box<str>> = vec!["x".into(), "y".into()];
+        let names: Vec<Box<str>> = vec!["x".into(), "y".into(), "z".into()];
         for const_text in ["", "region=\"eu\""] {
             let layout = TextLayout::new(const_text, &names);
             let mut text = String::from(const_text);
             push_label(&mut text, "x", "a");
-            push_label(&mut text, "y", "bbbbbb");
-            assert!(["a", "bbbbbb"][..].equals_text(&text, &layout));
-            // Bytes by bytes, these values are the text's; the hash flags their quote, which
-            // is what keeps a lookup from comparing them against a text (`Series::is`).
-            let across = ["a\",y=", "bb"];
+            push_label(&mut text, "y", "bbbbbbbb");
+            push_label(&mut text, "z", "c");
+            assert!(["a", "bbbbbbbb", "c"][..].equals_text(&text, &layout));
+            assert_eq!(
+                layout.values(&text).collect::<Vec<_>>(),
+                ["a", "bbbbbbbb", "c"]
+            );
+            // Byte for byte, these values match the text: the first swallows `",y=` and the
+            // second starts inside `bbbbbbbb`. That is why the text comparison is only for
+            // values without a quote, and the hash must flag this quote (`Series::is`).
+            let across = ["a\",y=", "bbbb", "c"];
+            assert!(across[..].equals_text(&text, &layout), "{text}");
+            assert!(Generic(&across).equals_text(&text, &layout));
             assert!(LabelHasher::new().hash(&across[..]).quoted);
             assert!(LabelHasher::new().hash(&Generic(&across)).quoted);
-            assert_eq!(layout.values(&text).collect::<Vec<_>>(), ["a", "bbbbbb"]);
+            assert!(!LabelHasher::new().hash(&["a", "bbbbbbbb", "c"][..]).quoted);
             // No labels: the text is the constant labels, and the one series matches.
             let none = TextLayout::new(const_text, &[]);
             assert!(<[&str]>::equals_text(&[], const_text, &none));
