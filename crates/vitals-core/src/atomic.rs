@@ -2,8 +2,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Public (in this private module) only because it is a float gauge's
+/// [`Metric::Stored`](crate::metrics::Metric::Stored).
+#[allow(unreachable_pub)]
 #[derive(Debug, Default)]
-pub(crate) struct AtomicF64(AtomicU64);
+pub struct AtomicF64(AtomicU64);
 
 impl AtomicF64 {
     pub(crate) fn new(v: f64) -> Self {

@@ -451,9 +451,12 @@ impl Slot {
     }
 }
 
-/// A counter series' exemplar slot, allocated by its first exemplar.
+/// A counter series' exemplar slot, allocated by its first exemplar. Public only because it is
+/// a counter's [`Metric::Side`](crate::metrics::Metric::Side); nothing outside the crate can
+/// use it.
+#[doc(hidden)]
 #[derive(Debug, Default)]
-pub(crate) struct LazySlot(OnceLock<Box<Slot>>);
+pub struct LazySlot(OnceLock<Box<Slot>>);
 
 impl LazySlot {
     pub(crate) fn store(&self, exemplar: &Exemplar) {

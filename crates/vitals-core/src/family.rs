@@ -2,10 +2,13 @@
 //! instrument type.
 //!
 //! A lookup hashes the *borrowed* label values (lengths included, so `["ab","c"]` and
-//! `["a","bc"]` differ), finds the series in an index that takes no lock and writes no shared
-//! memory (see `vitals-index`), and confirms equality value by value. Only the creation of a
-//! new series allocates and takes the family's lock. Keep the
-//! returned handle where you can: updating a handle involves no lookup at all.
+//! `["a","bc"]` differ), finds the series in a store that takes no lock and writes no shared
+//! memory (see `vitals-index`), and confirms equality value by value against the series'
+//! interned values. Only the creation of a new series allocates and takes the family's lock.
+//! Keep the returned handle where you can: updating a handle involves no lookup at all.
+//!
+//! A series keeps no text: its values are interned per label (one copy of `"GET"` however many
+//! series use it), and the exposition writes each series' labels from them.
 //!
 //! A family whose [`LabelSet`] is fully enumerable (every value an enum or `bool`, see
 //! [`LabelSet::CARDINALITY`]) also keeps its handles in an array indexed by
@@ -19,13 +22,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use vitals_index::{Index, Locked};
+use vitals_index::{Entry, InsertError, Key, Locked, Store};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{
-    push_label, Hashed, LabelHasher, LabelSet, SetValues, StoredValues, TextLayout, Values,
-};
+use crate::labels::{push_label, Hashed, LabelHasher, LabelSet, SetValues, Values};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -102,14 +103,13 @@ pub(crate) struct FamilyCore<M: Metric> {
     label_names: Box<[Box<str>]>,
     /// The registry's constant labels, rendered; the prefix of every series' label text.
     const_text: Box<str>,
-    /// Where the values are in a series' label text.
-    layout: TextLayout,
     options: M::Options,
     /// Randomly seeded per family, so label values chosen by an attacker cannot be aimed at
     /// one bucket; equality is always confirmed, so a collision is never a merge.
     hasher: LabelHasher,
-    /// The series, in creation order (so output is stable), found by hash without a lock.
-    series: Index<Series<M>>,
+    /// The series, in slot order (so output is stable), found by hash without a lock; with
+    /// an [`Activity`] each when the family expires idle series.
+    series: Store<M::Stored, M::Side, Activity>,
     max_series: Option<usize>,
     /// The registry-wide series budget this family draws from.
     budget: Arc<Budget>,
@@ -141,19 +141,9 @@ struct DenseSlot<M> {
     live: AtomicBool,
 }
 
-struct Series<M> {
-    /// `name="value",...` with constant labels first, escaped once at creation. Lookups
-    /// compare against it, through the family's [`TextLayout`].
-    text: Box<str>,
-    /// The values, for the rare series where escaping changed one, so `text` cannot serve.
-    escaped: Option<Box<StoredValues>>,
-    metric: M,
-    /// Present when the family expires idle series.
-    activity: Option<Box<Activity>>,
-}
-
 /// What an expiry sweep knows of one series. Atomics because lookups stamp `seen` without a
 /// lock; the others change only under the family's lock.
+#[derive(Default)]
 struct Activity {
     /// The family generation at the series' last lookup.
     seen: AtomicU64,
@@ -163,52 +153,11 @@ struct Activity {
     last_active: AtomicU64,
 }
 
-impl<M> Series<M> {
-    /// Whether this series' values are `values`; `quoted` is [`Hashed::quoted`] of them (values
-    /// holding a quote need escaping, so they are never those of a series kept as text).
-    #[inline(always)]
-    fn is<V: Values + ?Sized>(&self, values: &V, quoted: bool, layout: &TextLayout) -> bool {
-        match &self.escaped {
-            None => !quoted && values.equals_text(&self.text, layout),
-            Some(stored) => values.equals(stored),
-        }
-    }
-
-    /// The series' values, however it keeps them.
-    fn values<'a>(&'a self, layout: &'a TextLayout) -> SeriesValues<'a> {
-        match &self.escaped {
-            Some(stored) => SeriesValues::Stored(stored),
-            None => SeriesValues::Text(&self.text, layout),
-        }
-    }
-}
-
 /// The labels of one series, as [`Family::remove_if`] shows them to its predicate.
 #[derive(Debug, Clone, Copy)]
 pub struct SeriesLabels<'a> {
     names: &'a [Box<str>],
-    values: SeriesValues<'a>,
-}
-
-/// A series' values, however it keeps them.
-#[derive(Debug, Clone, Copy)]
-enum SeriesValues<'a> {
-    Text(&'a str, &'a TextLayout),
-    Stored(&'a StoredValues),
-}
-
-impl<'a> SeriesValues<'a> {
-    /// The values, in label order.
-    fn iter(self) -> impl Iterator<Item = &'a str> {
-        let (stored, text) = match self {
-            SeriesValues::Stored(stored) => (Some(stored.iter()), None),
-            SeriesValues::Text(text, layout) => (None, Some(layout.values(text))),
-        };
-        stored
-            .into_iter()
-            .flatten()
-            .chain(text.into_iter().flatten())
-    }
+    key: Key<'a>,
 }
 
 impl<'a> SeriesLabels<'a> {
@@ -217,12 +166,13 @@ impl<'a> SeriesLabels<'a> {
         self.names
             .iter()
             .position(|n| **n == *name)
-            .and_then(|i| self.values().nth(i))
+            .map(|i| self.key.get(i))
     }
 
     /// The values, in the family's label order.
     pub fn values(&self) -> impl Iterator<Item = &'a str> {
-        self.values.iter()
+        let key = self.key;
+        (0..key.len()).map(move |i| key.get(i))
     }
 
     /// `(name, value)` pairs, in the family's label order.
@@ -267,12 +217,11 @@ impl<M: Metric> FamilyCore<M> {
             .collect();
         Self {
             desc,
-            layout: TextLayout::new(&settings.const_text, &label_names),
+            series: Store::new(label_names.len(), settings.idle_expiry.is_some()),
             label_names,
             const_text: settings.const_text.into_boxed_str(),
             options,
             hasher: LabelHasher::new(),
-            series: Index::new(),
             max_series: settings.max_series,
             budget: settings.budget,
             overflow: OnceLock::new(),
@@ -291,19 +240,13 @@ impl<M: Metric> FamilyCore<M> {
     /// The series for these values, created if new (or the overflow series past a limit);
     /// `None` if the count of values is wrong. `slot` is the dense index, if any.
     fn get_or_create<V: Values + ?Sized>(&self, values: &V, slot: Option<usize>) -> Option<M> {
-        let Hashed {
-            hash,
-            count,
-            quoted,
-        } = self.hasher.hash(values);
+        let Hashed { hash, count } = self.hasher.hash(values);
         if count != self.label_names.len() {
             return None;
         }
-        if let Some(series) = self
-            .series
-            .get(hash, |s| s.is(values, quoted, &self.layout))
-        {
-            return Some(self.hit(&series).clone());
+        if let Some(series) = self.series.get(hash, |key| values.equals_key(key)) {
+            self.hit(&series);
+            return Some(M::share(&series));
         }
         // Past a limit, a new label set needs no lock to learn it has no room.
         if !matches!(self.room(self.series.len()), Room::Yes) {
@@ -311,43 +254,56 @@ impl<M: Metric> FamilyCore<M> {
         }
         let mut locked = self.series.lock();
         // Another thread may have created it since the lookup.
-        if let Some(series) = locked.get(hash, |s| s.is(values, quoted, &self.layout)) {
-            return Some(self.hit(series).clone());
+        if let Some(series) = locked.get(hash, |key| values.equals_key(key)) {
+            self.hit(&series);
+            return Some(M::share(&series));
         }
         if !matches!(self.room(locked.len()), Room::Yes) || self.is_overflow_set(values) {
             drop(locked);
             return Some(self.overflowed(values));
         }
         let dense = slot.and_then(|i| self.dense.get(i));
+        let mut owned = Vec::with_capacity(count);
+        values.for_each(|v| owned.push(v.to_owned()));
+        let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let rehash = |key: &Key<'_>| self.hasher.hash(key).hash;
         // A dense label set that was removed comes back with the handle it had. (A live
         // slot belongs to another series: a `dense_index` that is not one-to-one must not
         // merge two label sets.)
-        let metric = dense
+        let kept = dense
             .filter(|s| !s.live.load(Ordering::Acquire))
-            .and_then(|s| s.handle.get().cloned())
-            .unwrap_or_else(|| M::from_options(&self.options));
-        let text = self.render(values);
-        let escaped =
-            TextLayout::needs_escaping(values).then(|| Box::new(StoredValues::new(values)));
+            .and_then(|s| s.handle.get());
+        let inserted = match kept {
+            Some(handle) => match (handle.shared(), handle.as_stored()) {
+                (Some(shared), _) => locked.relink(shared, hash, &owned, rehash),
+                (None, Some(stored)) => locked.insert(hash, stored, &owned, rehash),
+                (None, None) => Err(InsertError::Foreign),
+            },
+            None => locked.insert(hash, M::new_stored(&self.options), &owned, rehash),
+        };
+        let series = match inserted {
+            Ok(series) => series,
+            // A family at the store's capacity: like a family at its limit.
+            Err(_) => {
+                drop(locked);
+                return Some(self.overflowed(values));
+            }
+        };
         if !self.detached.load(Ordering::Relaxed) {
             self.budget.take();
         }
-        let activity = self.idle_expiry.map(|_| {
-            Box::new(Activity {
-                seen: AtomicU64::new(self.generation.load(Ordering::Relaxed)),
-                fingerprint: AtomicU64::new(fingerprint(&metric)),
-                last_active: AtomicU64::new(self.nanos_since_start(Instant::now())),
-            })
-        });
-        locked.insert(
-            hash,
-            Series {
-                text: text.into_boxed_str(),
-                escaped,
-                metric: metric.clone(),
-                activity,
-            },
-        );
+        let metric = M::share(&series);
+        if let Some(activity) = series.meta() {
+            activity
+                .seen
+                .store(self.generation.load(Ordering::Relaxed), Ordering::Relaxed);
+            activity
+                .fingerprint
+                .store(fingerprint(&metric), Ordering::Relaxed);
+            activity
+                .last_active
+                .store(self.nanos_since_start(Instant::now()), Ordering::Relaxed);
+        }
         if let Some(dense) = dense {
             let _ = dense.handle.set(metric.clone());
             if dense.handle.get().is_some_and(|h| h.same_series(&metric)) {
@@ -357,18 +313,16 @@ impl<M: Metric> FamilyCore<M> {
         Some(metric)
     }
 
-    /// The handle of a series found by a lookup, stamped as used when the family expires
-    /// idle series.
+    /// Stamps a series found by a lookup as used, when the family expires idle series.
     #[inline]
-    fn hit<'s>(&self, series: &'s Series<M>) -> &'s M {
-        if let Some(activity) = &series.activity {
+    fn hit<X>(&self, series: &Entry<'_, M::Stored, X, Activity>) {
+        if let Some(activity) = series.meta() {
             let now = self.generation.load(Ordering::Relaxed);
             // Store only on change: a hot series is stamped once per sweep, not per lookup.
             if activity.seen.load(Ordering::Relaxed) != now {
                 activity.seen.store(now, Ordering::Relaxed);
             }
         }
-        &series.metric
     }
 
     fn nanos_since_start(&self, now: Instant) -> u64 {
@@ -390,16 +344,16 @@ impl<M: Metric> FamilyCore<M> {
         Some(handle)
     }
 
-    /// `name="value",...` for these values, constant labels first.
-    fn render<V: Values + ?Sized>(&self, values: &V) -> String {
-        let mut text = String::from(&*self.const_text);
+    /// `name="value",...` for these values, constant labels first, in `text` (cleared).
+    fn render<V: Values + ?Sized>(&self, values: &V, text: &mut String) {
+        text.clear();
+        text.push_str(&self.const_text);
         let mut names = self.label_names.iter();
         values.for_each(|value| {
             if let Some(name) = names.next() {
-                push_label(&mut text, name, value);
+                push_label(text, name, value);
             }
         });
-        text
     }
 
     fn room(&self, len: usize) -> Room {
@@ -455,11 +409,7 @@ impl<M: Metric> FamilyCore<M> {
         };
         let mut widest: Option<(&str, usize)> = None;
         for (i, name) in self.label_names.iter().enumerate() {
-            let distinct = locked
-                .iter()
-                .filter_map(|s| s.values(&self.layout).iter().nth(i))
-                .collect::<std::collections::HashSet<_>>()
-                .len();
+            let distinct = locked.distinct(i);
             if widest.is_none_or(|(_, most)| distinct > most) {
                 widest = Some((name, distinct));
             }
@@ -488,25 +438,31 @@ impl<M: Metric> FamilyCore<M> {
     }
 
     fn remove<V: Values + ?Sized>(&self, values: &V) -> bool {
-        let Hashed { hash, quoted, .. } = self.hasher.hash(values);
+        let Hashed { hash, .. } = self.hasher.hash(values);
         let mut locked = self.series.lock();
-        match locked.position(hash, |s| s.is(values, quoted, &self.layout)) {
-            Some(position) => {
-                self.remove_at(&mut locked, position);
+        match locked.get(hash, |key| values.equals_key(key)) {
+            Some(series) => {
+                let index = series.index();
+                self.remove_at(&mut locked, index, hash);
                 true
             }
             None => false,
         }
     }
 
-    /// Takes the series at `position` out of the family.
-    fn remove_at(&self, locked: &mut Locked<'_, Series<M>>, position: usize) {
-        let mut removed = false;
-        locked.remove_at(position, |series| {
-            self.retire_dense(|m| series.metric.same_series(m));
-            removed = true;
-        });
-        if removed && !self.detached.load(Ordering::Relaxed) {
+    /// Takes the series in slot `index`, found under `hash`, out of the family.
+    fn remove_at(
+        &self,
+        locked: &mut Locked<'_, M::Stored, M::Side, Activity>,
+        index: usize,
+        hash: u64,
+    ) {
+        if let Some(series) = locked.at(index) {
+            M::lend(&series, |metric| {
+                self.retire_dense(|m| metric.same_series(m));
+            });
+        }
+        if locked.remove(index, hash) && !self.detached.load(Ordering::Relaxed) {
             self.budget.give_back(1);
         }
     }
@@ -522,23 +478,20 @@ impl<M: Metric> FamilyCore<M> {
 
     fn remove_if(&self, mut predicate: impl FnMut(&SeriesLabels<'_>) -> bool) -> usize {
         let mut locked = self.series.lock();
-        let mut removed = 0;
-        let mut position = locked.len();
-        // Backwards, so that a removal only moves a series already looked at.
-        while position > 0 {
-            position -= 1;
-            let doomed = locked.at(position).is_some_and(|s| {
+        let doomed: Vec<(usize, u64)> = locked
+            .iter()
+            .filter(|series| {
                 predicate(&SeriesLabels {
                     names: &self.label_names,
-                    values: s.values(&self.layout),
+                    key: series.key(),
                 })
-            });
-            if doomed {
-                self.remove_at(&mut locked, position);
-                removed += 1;
-            }
+            })
+            .map(|series| (series.index(), self.hasher.hash(&series.key()).hash))
+            .collect();
+        for &(index, hash) in &doomed {
+            self.remove_at(&mut locked, index, hash);
         }
-        removed
+        doomed.len()
     }
 
     fn clear(&self) {
@@ -547,7 +500,7 @@ impl<M: Metric> FamilyCore<M> {
             self.budget.give_back(locked.len());
         }
         self.overflow_live.store(false, Ordering::Relaxed);
-        locked.clear(|_| {});
+        locked.clear();
         for slot in &*self.dense {
             slot.live.store(false, Ordering::Release);
         }
@@ -563,17 +516,12 @@ impl<M: Metric> FamilyCore<M> {
         let generation = self.generation.load(Ordering::Relaxed);
         let now_nanos = self.nanos_since_start(now);
         let ttl_nanos = u64::try_from(ttl.as_nanos()).unwrap_or(u64::MAX);
-        let mut expired = 0;
-        let mut position = locked.len();
-        while position > 0 {
-            position -= 1;
-            let Some(series) = locked.at(position) else {
+        let mut idle = Vec::new();
+        for series in locked.iter() {
+            let Some(activity) = series.meta() else {
                 continue;
             };
-            let Some(activity) = &series.activity else {
-                continue;
-            };
-            let value = fingerprint(&series.metric);
+            let value = M::lend(&series, fingerprint);
             if activity.seen.load(Ordering::Relaxed) == generation
                 || value != activity.fingerprint.load(Ordering::Relaxed)
             {
@@ -582,9 +530,12 @@ impl<M: Metric> FamilyCore<M> {
             } else if now_nanos.saturating_sub(activity.last_active.load(Ordering::Relaxed))
                 >= ttl_nanos
             {
-                self.remove_at(&mut locked, position);
-                expired += 1;
+                idle.push((series.index(), self.hasher.hash(&series.key()).hash));
             }
+        }
+        let expired = idle.len();
+        for (index, hash) in idle {
+            self.remove_at(&mut locked, index, hash);
         }
         self.generation.store(generation + 1, Ordering::Relaxed);
         self.expired.fetch_add(expired as u64, Ordering::Relaxed);
@@ -639,9 +590,13 @@ impl<M: Metric> Collect for FamilyCore<M> {
             self.expire_idle(Instant::now());
         }
         visitor.family(&self.desc);
+        // One buffer for every series' labels: the text is written from the interned values
+        // as the series is visited, and never kept.
+        let mut text = String::new();
         let locked = self.series.lock();
         for series in locked.iter() {
-            series.metric.visit(&series.text, visitor);
+            self.render(&series.key(), &mut text);
+            M::lend(&series, |metric| metric.visit(&text, visitor));
         }
         drop(locked);
         let overflow = self
@@ -649,7 +604,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .get()
             .filter(|_| self.overflow_live.load(Ordering::Relaxed));
         if let Some(overflow) = overflow {
-            let text = self.render(&OverflowValues(self.label_names.len()));
+            self.render(&OverflowValues(self.label_names.len()), &mut text);
             overflow.visit(&text, visitor);
         }
     }
@@ -658,16 +613,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
         let locked = self.series.lock();
         let per_series: usize = locked
             .iter()
-            .map(|s| {
-                s.text.len()
-                    + s.escaped
-                        .as_ref()
-                        .map_or(0, |v| std::mem::size_of::<StoredValues>() + v.heap_bytes())
-                    + s.activity
-                        .as_ref()
-                        .map_or(0, |_| std::mem::size_of::<Activity>())
-                    + s.metric.heap_bytes()
-            })
+            .map(|s| M::lend(&s, Metric::heap_bytes))
             .sum();
         let bytes = per_series
             + locked.heap_bytes()
@@ -812,17 +758,11 @@ impl<M: Metric> Family<M, DynamicLabels> {
     #[inline]
     pub fn with_series<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
         let core = &*self.core;
-        let Hashed {
-            hash,
-            count,
-            quoted,
-        } = core.hasher.hash(values);
+        let Hashed { hash, count } = core.hasher.hash(values);
         if count == core.label_names.len() {
-            if let Some(series) = core
-                .series
-                .get(hash, |s| s.is(values, quoted, &core.layout))
-            {
-                return f(core.hit(&series));
+            if let Some(series) = core.series.get(hash, |key| values.equals_key(key)) {
+                core.hit(&series);
+                return M::lend(&series, f);
             }
         }
         f(&self.with_labels(values))

@@ -4,6 +4,7 @@
 //! created, with constant labels first. The encoders then copy it; they never re-escape.
 
 use std::hash::BuildHasher;
+use vitals_index::Key;
 
 /// A typed set of label values for a [`Family`](crate::Family).
 ///
@@ -269,34 +270,23 @@ pub(crate) fn push_label(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
-/// A source of label values for a lookup: `&[&str]` or a [`LabelSet`]. Lookups are generic over
-/// it, so each kind compiles to its own tight loop rather than going through `dyn` calls.
+/// A source of label values for a lookup: `&[&str]`, a [`LabelSet`] or a stored series' key.
+/// Lookups are generic over it, so each kind compiles to its own tight loop rather than going
+/// through `dyn` calls.
 pub(crate) trait Values {
     /// Calls `f` once per value, in label order.
     fn for_each(&self, f: impl FnMut(&str));
 
-    /// Whether the values equal `stored`, in order and in number.
+    /// Whether the values are those of a series' `key`, in order and in number.
     #[inline]
-    fn equals(&self, stored: &StoredValues) -> bool {
-        let mut rest = &*stored.0;
-        let mut equal = true;
-        self.for_each(|value| equal = equal && take_value(&mut rest, value));
-        equal && rest.is_empty()
-    }
-
-    /// Whether the values are those of `text`, a series' label text rendered without any
-    /// escaping, laid out as `layout` says. Only for values that hold no `"` (as
-    /// [`Hashed::quoted`] tells): see [`take_text`].
-    #[inline]
-    fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
-        let mut position = 0;
-        let mut gaps = layout.gaps.iter();
+    fn equals_key(&self, key: &Key<'_>) -> bool {
+        let mut label = 0;
         let mut equal = true;
         self.for_each(|value| {
-            equal = equal && take_text(text.as_bytes(), &mut position, gaps.next(), value);
+            equal = equal && label < key.len() && same_str(key.get(label), value);
+            label += 1;
         });
-        // A family without labels has one series, whose text is the constant labels alone.
-        equal && gaps.next().is_none() && (layout.gaps.is_empty() || position == text.len())
+        equal && label == key.len()
     }
 }
 
@@ -309,115 +299,36 @@ impl Values for [&str] {
         }
     }
 
-    #[inline]
-    fn equals(&self, stored: &StoredValues) -> bool {
-        let mut rest = &*stored.0;
-        self.iter().all(|value| take_value(&mut rest, value)) && rest.is_empty()
-    }
-
     #[inline(always)]
-    fn equals_text(&self, text: &str, layout: &TextLayout) -> bool {
-        if self.len() != layout.gaps.len() {
+    fn equals_key(&self, key: &Key<'_>) -> bool {
+        if self.len() != key.len() {
             return false;
         }
         // A `for` loop rather than `all`: profiles showed `all`'s `try_fold` left as a call.
-        let mut position = 0;
-        for (value, gap) in self.iter().zip(&*layout.gaps) {
-            if !take_text(text.as_bytes(), &mut position, Some(gap), value) {
+        for (label, value) in self.iter().enumerate() {
+            if !same_str(key.get(label), value) {
                 return false;
             }
         }
-        layout.gaps.is_empty() || position == text.len()
+        true
     }
 }
 
-/// Where the values sit in a family's series label text (`name="value",...`, constant labels
-/// first): per label, the bytes from the end of the previous value's closing quote (from the
-/// text's start, for the first) to the value's first byte. A series whose values needed no
-/// escaping is compared against its text through this, so it keeps no other copy of them.
-#[derive(Debug)]
-pub(crate) struct TextLayout {
-    gaps: Box<[u32]>,
-}
-
-impl TextLayout {
-    pub(crate) fn new(const_text: &str, names: &[Box<str>]) -> Self {
-        let gaps = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                // As `push_label` writes them: a comma unless the text is still empty, the
-                // name, `="`; the constant labels come before the first.
-                let before = if i == 0 { const_text.len() } else { 0 };
-                let comma = usize::from(i > 0 || !const_text.is_empty());
-                u32::try_from(before + comma + name.len() + 2).unwrap_or(u32::MAX)
-            })
-            .collect();
-        Self { gaps }
-    }
-
-    /// Whether a series with these values is rendered with some escaped, and so cannot be
-    /// compared against its text.
-    pub(crate) fn needs_escaping<V: Values + ?Sized>(values: &V) -> bool {
-        let mut escaped = false;
-        values.for_each(|value| escaped |= value.contains(['\\', '"', '\n']));
-        escaped
-    }
-
-    /// The values of `text`, rendered without escaping.
-    pub(crate) fn values<'t>(&'t self, text: &'t str) -> impl Iterator<Item = &'t str> + 't {
-        let mut position = 0usize;
-        self.gaps.iter().map_while(move |&gap| {
-            let start = position + gap as usize;
-            let rest = text.get(start..)?;
-            let len = rest.find('"')?;
-            position = start + len + 1;
-            rest.get(..len)
-        })
+/// A stored series' values, to hash them again when the store rebuilds its table.
+impl Values for Key<'_> {
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        for value in self.iter() {
+            f(value);
+        }
     }
 }
 
-/// Whether `value` is at `gap` past `position` in `text`, followed by the closing quote; if so,
-/// moves `position` past the quote.
-///
-/// `value` must hold no `"` (the caller knows from [`Hashed::quoted`]). A text rendered
-/// without escaping has no quote inside a value either: so when the bytes compared are equal
-/// and a quote follows them, that quote is the stored value's closing one, and the stored value
-/// is exactly those bytes. (A value holding a quote could read across labels:
-/// `["a\",y=", "bbbb", "c"]` matches the text of `x="a",y="bbbbbbbb",z="c"` byte for byte;
-/// such a value is never compared against a text, since it needs escaping and its series, if
-/// any, keeps its values apart.)
-/// Checking for quotes once, where the hash already loads every word, rather than here, keeps
-/// this comparison to two loads and two compares per value.
+/// Whether a label's stored and looked-up values are equal.
 #[inline(always)]
-fn take_text(text: &[u8], position: &mut usize, gap: Option<&u32>, value: &str) -> bool {
-    let Some(&gap) = gap else {
-        return false;
-    };
-    let start = *position + gap as usize;
-    let end = start + value.len();
-    let (Some(stored), Some(b'"')) = (text.get(start..end), text.get(end)) else {
-        return false;
-    };
-    if !same_bytes(stored, value.as_bytes()) {
-        return false;
-    }
-    *position = end + 1;
-    true
+fn same_str(stored: &str, value: &str) -> bool {
+    stored.len() == value.len() && same_bytes(stored.as_bytes(), value.as_bytes())
 }
-
-/// Nonzero exactly when one of the bytes of `word` is `"`: the classic has-zero-byte test on
-/// the word xored with quotes, exact as a yes or no (not as to which byte). The caller ors the
-/// results of every word of every value and tests once.
-#[inline(always)]
-fn quote_bits(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let x = word ^ (ONES * u64::from(b'"'));
-    x.wrapping_sub(ONES) & !x & QUOTED
-}
-
-/// The high bit of every byte: what [`quote_bits`] can set.
-const QUOTED: u64 = 0x8080_8080_8080_8080;
 
 /// Adapts a [`LabelSet`] to [`Values`].
 pub(crate) struct SetValues<'a, L>(pub(crate) &'a L);
@@ -427,68 +338,6 @@ impl<L: LabelSet> Values for SetValues<'_, L> {
     fn for_each(&self, mut f: impl FnMut(&str)) {
         self.0.visit_values(&mut f);
     }
-}
-
-/// A series' label values in one allocation: per value, its length (4 bytes, little-endian)
-/// and its bytes. One allocation instead of one per value plus a slice of pointers, and a
-/// lookup compares against it front to back without chasing a pointer per value.
-pub(crate) struct StoredValues(Box<[u8]>);
-
-impl std::fmt::Debug for StoredValues {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl StoredValues {
-    pub(crate) fn new<V: Values + ?Sized>(values: &V) -> Self {
-        let mut bytes = Vec::new();
-        values.for_each(|value| {
-            // A value over 4 GiB cannot be a label value anyone sends; saturating keeps it
-            // from wrapping into another length (it then never compares equal).
-            let len = u32::try_from(value.len()).unwrap_or(u32::MAX);
-            bytes.extend_from_slice(&len.to_le_bytes());
-            bytes.extend_from_slice(value.as_bytes());
-        });
-        Self(bytes.into_boxed_slice())
-    }
-
-    /// The values, in label order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
-        let mut rest = &*self.0;
-        std::iter::from_fn(move || {
-            let (len, tail) = rest.split_first_chunk::<4>()?;
-            let len = u32::from_le_bytes(*len) as usize;
-            let (value, tail) = tail.split_at_checked(len)?;
-            rest = tail;
-            // Written from `&str`s, so always UTF-8.
-            Some(std::str::from_utf8(value).unwrap_or_default())
-        })
-    }
-
-    /// The bytes this holds on the heap.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.0.len()
-    }
-}
-
-/// Whether `rest` starts with `value` (length and bytes); if so, moves past it.
-#[inline(always)]
-fn take_value(rest: &mut &[u8], value: &str) -> bool {
-    let Some((len, tail)) = rest.split_first_chunk::<4>() else {
-        return false;
-    };
-    if u32::from_le_bytes(*len) as usize != value.len() {
-        return false;
-    }
-    let Some((stored, tail)) = tail.split_at_checked(value.len()) else {
-        return false;
-    };
-    if !same_bytes(stored, value.as_bytes()) {
-        return false;
-    }
-    *rest = tail;
-    true
 }
 
 /// `a == b` for slices of equal length, without a call to `memcmp` for the short values labels
@@ -537,9 +386,6 @@ pub(crate) struct Hashed {
     pub(crate) hash: u64,
     /// How many values there are.
     pub(crate) count: usize,
-    /// Whether a value holds a `"`: such values need escaping, so they are never those of a
-    /// series kept as unescaped text, and are compared against stored values only.
-    pub(crate) quoted: bool,
 }
 
 impl LabelHasher {
@@ -551,37 +397,27 @@ impl LabelHasher {
         }
     }
 
-    /// The hash of `values`, how many there are, and whether one holds a `"`.
+    /// The hash of `values`, and how many there are.
     #[inline(always)]
     pub(crate) fn hash<V: Values + ?Sized>(&self, values: &V) -> Hashed {
         // Each value is hashed on its own, from a seed that depends on its position, so the
         // values' multiplies do not wait for one another; the lanes are then xored.
-        let mut hashed = Hashed {
-            hash: 0,
-            count: 0,
-            quoted: false,
-        };
+        let mut hashed = Hashed { hash: 0, count: 0 };
         let mut seed = self.seed;
-        let mut quotes = 0;
         values.for_each(
             #[inline(always)]
             |value| {
-                let (hash, quoted) = self.lane(seed, value.as_bytes());
-                hashed.hash ^= hash;
-                quotes |= quoted;
+                hashed.hash ^= self.lane(seed, value.as_bytes());
                 seed = seed.wrapping_add(STEP);
                 hashed.count += 1;
             },
         );
-        hashed.quoted = quotes != 0;
         hashed
     }
 
-    /// One value's hash, from `seed`, and [`quote_bits`] of its bytes (nonzero if it holds a
-    /// `"`); up to 32 bytes without a loop. The quote test runs on the words the hash loads anyway, beside the multiply,
-    /// which is what lets the comparison skip it (see [`take_text`]).
+    /// One value's hash, from `seed`; up to 32 bytes without a loop.
     #[inline(always)]
-    fn lane(&self, seed: u64, bytes: &[u8]) -> (u64, u64) {
+    fn lane(&self, seed: u64, bytes: &[u8]) -> u64 {
         let n = bytes.len();
         let key = self.key.wrapping_add(n as u64);
         let (a, b) = match n {
@@ -610,15 +446,11 @@ impl LabelHasher {
                         words[2] ^ seed.rotate_left(32),
                         words[3] ^ key.rotate_left(32),
                     );
-                return (hash, words.iter().fold(0, |acc, &w| acc | quote_bits(w)));
+                return hash;
             }
-            _ => {
-                let quoted = if bytes.contains(&b'"') { QUOTED } else { 0 };
-                return (self.lane_long(seed, bytes), quoted);
-            }
+            _ => return self.lane_long(seed, bytes),
         };
-        // `a` and `b` hold every byte of the value, and zeros (which are not quotes).
-        (fold(a ^ seed, b ^ key), quote_bits(a) | quote_bits(b))
+        fold(a ^ seed, b ^ key)
     }
 
     #[cold]
@@ -693,18 +525,22 @@ mod tests {
         let a = hasher.hash(&["ab", "c"][..]).hash;
         let b = hasher.hash(&["a", "bc"][..]).hash;
         assert_ne!(a, b);
-        let stored = StoredValues::new(&["ab", "c"][..]);
-        assert_eq!(stored.iter().collect::<Vec<_>>(), ["ab", "c"]);
+        // Stored as a series' key: equal only to the same values, in order and in number.
+        let store: vitals_index::Store<()> = vitals_index::Store::new(2, false);
+        let rehash = |key: &Key<'_>| hasher.hash(key).hash;
+        store.lock().insert(a, (), &["ab", "c"], rehash).unwrap();
+        let found = store.get(a, |key| ["ab", "c"][..].equals_key(key)).unwrap();
+        let key = found.key();
+        assert_eq!(hasher.hash(&key).hash, a, "a key hashes as its values do");
         for (values, equal) in [
             (&["ab", "c"][..], true),
             (&["a", "bc"][..], false),
             (&["ab"][..], false),
             (&["ab", "c", ""][..], false),
         ] {
-            assert_eq!(values.equals(&stored), equal, "{values:?}");
+            assert_eq!(values.equals_key(&key), equal, "{values:?}");
             // The generic path (used by label sets) agrees with the slice fast path.
-            let generic = Generic(values);
-            assert_eq!(generic.equals(&stored), equal, "{values:?}");
+            assert_eq!(Generic(values).equals_key(&key), equal, "{values:?}");
         }
     }
 
@@ -720,61 +556,6 @@ mod tests {
                 b[at] ^= 0x20;
                 assert!(!same_bytes(a, &b), "len {len}, byte {at}");
             }
-        }
-    }
-
-    #[test]
-    fn the_hash_sees_a_quote_at_every_position_and_length() {
-        let hasher = LabelHasher::new();
-        for len in 0..=40usize {
-            let plain: String = (0..len)
-                .map(|i| char::from(b'a' + (i % 26) as u8))
-                .collect();
-            assert!(!hasher.hash(&[plain.as_str()][..]).quoted, "len {len}");
-            for at in 0..len {
-                let mut quoted = plain.clone().into_bytes();
-                quoted[at] = b'"';
-                let quoted = String::from_utf8(quoted).unwrap();
-                // In any position of the list, too.
-                for values in [[quoted.as_str(), "x"], ["x", quoted.as_str()]] {
-                    assert!(hasher.hash(&values[..]).quoted, "len {len}, quote at {at}");
-                }
-                // Bytes near a quote (0x21, 0x23, and 0xa2 inside a character) are not quotes.
-                for near in ["!", "#", "\u{a2}"] {
-                    let other = format!("{}{near}{}", &plain[..at], &plain[at + 1..]);
-                    assert!(!hasher.hash(&[other.as_str()][..]).quoted, "{other:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_value_holding_a_quote_is_flagged_before_it_could_read_across_labels() {
-        let names: Vec<Box<str>> = vec!["x".into(), "y".into(), "z".into()];
-        for const_text in ["", "region=\"eu\""] {
-            let layout = TextLayout::new(const_text, &names);
-            let mut text = String::from(const_text);
-            push_label(&mut text, "x", "a");
-            push_label(&mut text, "y", "bbbbbbbb");
-            push_label(&mut text, "z", "c");
-            assert!(["a", "bbbbbbbb", "c"][..].equals_text(&text, &layout));
-            assert_eq!(
-                layout.values(&text).collect::<Vec<_>>(),
-                ["a", "bbbbbbbb", "c"]
-            );
-            // Byte for byte, these values match the text: the first swallows `",y=` and the
-            // second starts inside `bbbbbbbb`. That is why the text comparison is only for
-            // values without a quote, and the hash must flag this quote (`Series::is`).
-            let across = ["a\",y=", "bbbb", "c"];
-            assert!(across[..].equals_text(&text, &layout), "{text}");
-            assert!(Generic(&across).equals_text(&text, &layout));
-            assert!(LabelHasher::new().hash(&across[..]).quoted);
-            assert!(LabelHasher::new().hash(&Generic(&across)).quoted);
-            assert!(!LabelHasher::new().hash(&["a", "bbbbbbbb", "c"][..]).quoted);
-            // No labels: the text is the constant labels, and the one series matches.
-            let none = TextLayout::new(const_text, &[]);
-            assert!(<[&str]>::equals_text(&[], const_text, &none));
-            assert!(Generic(&[]).equals_text(const_text, &none));
         }
     }
 

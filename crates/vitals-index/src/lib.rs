@@ -1,21 +1,28 @@
 //! # vitals-index
 //!
-//! The index behind every labeled family of [vitals](https://github.com/vitals-rs/vitals): a
-//! hash index whose lookups take no lock, write no shared memory and allocate nothing, so
-//! that `family.with_labels(&[..])` costs a hash, a probe and an equality test.
+//! The series store behind every labeled family of [vitals](https://github.com/vitals-rs/vitals):
+//! series in an arena of slots, keyed by interned label values and found by hash without a
+//! lock, so that `family.with_labels(&[..])` costs a hash, a probe and an equality test, and a
+//! series costs a few dozen bytes.
 //!
 //! | module | what is in it |
 //! | --- | --- |
-//! | `index` | [`Index`], [`Ref`], [`Locked`]: the table, its lookups and its writers' side |
-//! | `epoch` | when what a writer unlinked may be freed |
+//! | `store` | [`Store`], [`Entry`], [`Found`], [`Locked`], [`Key`]: the series, their lookups and their writers' side |
+//! | `shared` | [`Shared`], [`Lent`]: counted handles into a store's slots (or boxes of their own) |
+//! | `chunks` | arrays in chunks that never move, read without a lock |
+//! | `epoch` | when what a writer unlinked may be freed or reused |
 //!
 //! Why by hand: a read-write lock costs two atomic read-modify-writes on a line every reader
 //! shares (the lookup's largest cost after hashing, and far worse under contention), and the
 //! concurrent maps on crates.io either lock shards (`dashmap`) or pin through a general
-//! collector that costs more than the rest of the lookup (`papaya`, `flurry`, `scc`). This is
-//! also the only crate in vitals with `unsafe` code; every block says why it is sound.
+//! collector that costs more than the rest of the lookup (`papaya`, `flurry`, `scc`); none of
+//! them lets a handle point into its entry, which is what saves a series its own allocation.
+//! This is also the crate in vitals with `unsafe` code; every block says why it is sound.
 
+mod chunks;
 mod epoch;
-mod index;
+mod shared;
+mod store;
 
-pub use index::{Index, Locked, Ref};
+pub use shared::{Lent, Shared};
+pub use store::{Entry, Found, InsertError, Key, Locked, Store, MAX_SERIES};

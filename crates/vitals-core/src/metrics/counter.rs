@@ -1,8 +1,9 @@
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use super::{sealed, Metric};
+use vitals_index::Shared;
+
+use super::{sealed, slot_handle, Metric};
 use crate::atomic::{unix_now, AtomicF64};
 use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
@@ -22,15 +23,25 @@ use crate::self_metrics::{record, DropReason};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Counter {
-    inner: Arc<CounterCell>,
+    inner: Shared<CounterCell, LazySlot>,
 }
 
+/// What a family keeps per series: the exemplar lives in the handle's side data, allocated
+/// only for the series (or chunk of series) that record one.
+#[allow(unreachable_pub)] // a `Metric::Stored`, unnameable outside the crate
 #[derive(Debug)]
-struct CounterCell {
+pub struct CounterCell {
     value: AtomicU64,
     created: f64,
-    /// Empty until the first exemplar: `inc` never touches it.
-    exemplar: LazySlot,
+}
+
+impl CounterCell {
+    fn new() -> Self {
+        Self {
+            value: AtomicU64::new(0),
+            created: unix_now(),
+        }
+    }
 }
 
 impl Counter {
@@ -38,11 +49,7 @@ impl Counter {
     /// ones).
     pub fn new() -> Self {
         Self {
-            inner: Arc::new(CounterCell {
-                value: AtomicU64::new(0),
-                created: unix_now(),
-                exemplar: LazySlot::default(),
-            }),
+            inner: Shared::new(CounterCell::new()),
         }
     }
 
@@ -98,7 +105,7 @@ impl Counter {
         self.inc_by(v);
         #[allow(clippy::cast_precision_loss)] // exemplar values are floats in OpenMetrics
         match Exemplar::build(labels, v as f64) {
-            Ok(exemplar) => self.inner.exemplar.store(&exemplar),
+            Ok(exemplar) => self.inner.side().store(&exemplar),
             Err(_) => record(DropReason::InvalidExemplar),
         }
     }
@@ -136,7 +143,7 @@ impl Counter {
         #[allow(clippy::cast_precision_loss)] // exemplar values are floats in OpenMetrics
         let exemplar = Exemplar::new(labels, v as f64)?;
         self.inc_by(v);
-        self.inner.exemplar.store(&exemplar);
+        self.inner.side().store(&exemplar);
         Ok(())
     }
 
@@ -161,7 +168,7 @@ impl Counter {
     /// assert_eq!(requests.exemplar().unwrap().labels().next(), Some(("trace_id", "b")));
     /// ```
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.inner.exemplar.load()
+        self.inner.side().load()
     }
 }
 
@@ -176,13 +183,21 @@ impl sealed::Sealed for Counter {}
 impl Metric for Counter {
     type Options = ();
     const TYPE: MetricType = MetricType::Counter;
+    type Stored = CounterCell;
+    type Side = LazySlot;
 
     fn from_options((): &()) -> Self {
         Self::new()
     }
 
+    fn new_stored((): &()) -> CounterCell {
+        CounterCell::new()
+    }
+
+    slot_handle!();
+
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.exemplar.load();
+        let exemplar = self.inner.side().load();
         visitor.series(
             labels,
             &SeriesValue::Counter {
@@ -194,11 +209,11 @@ impl Metric for Counter {
     }
 
     fn same_series(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 
     fn heap_bytes(&self) -> usize {
-        super::arc_bytes::<CounterCell>()
+        0
     }
 }
 
@@ -216,26 +231,30 @@ impl Metric for Counter {
 /// ```
 #[derive(Debug, Clone)]
 pub struct FloatCounter {
-    inner: Arc<FloatCounterCell>,
+    inner: Shared<FloatCounterCell, LazySlot>,
 }
 
 #[derive(Debug)]
-struct FloatCounterCell {
+#[allow(unreachable_pub)] // as `CounterCell`
+pub struct FloatCounterCell {
     value: AtomicF64,
     created: f64,
-    /// Empty until the first exemplar: `inc_by` never touches it.
-    exemplar: LazySlot,
+}
+
+impl FloatCounterCell {
+    fn new() -> Self {
+        Self {
+            value: AtomicF64::new(0.0),
+            created: unix_now(),
+        }
+    }
 }
 
 impl FloatCounter {
     /// A counter at zero that belongs to no registry.
     pub fn new() -> Self {
         Self {
-            inner: Arc::new(FloatCounterCell {
-                value: AtomicF64::new(0.0),
-                created: unix_now(),
-                exemplar: LazySlot::default(),
-            }),
+            inner: Shared::new(FloatCounterCell::new()),
         }
     }
 
@@ -321,7 +340,7 @@ impl FloatCounter {
         }
         self.inner.value.add(v);
         match Exemplar::build(labels, v) {
-            Ok(exemplar) => self.inner.exemplar.store(&exemplar),
+            Ok(exemplar) => self.inner.side().store(&exemplar),
             Err(_) => record(DropReason::InvalidExemplar),
         }
     }
@@ -365,7 +384,7 @@ impl FloatCounter {
         }
         let exemplar = Exemplar::new(labels, v)?;
         self.inner.value.add(v);
-        self.inner.exemplar.store(&exemplar);
+        self.inner.side().store(&exemplar);
         Ok(())
     }
 
@@ -389,7 +408,7 @@ impl FloatCounter {
     /// assert_eq!(cost.exemplar().map(|e| e.value()), Some(0.1));
     /// ```
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.inner.exemplar.load()
+        self.inner.side().load()
     }
 }
 
@@ -404,13 +423,21 @@ impl sealed::Sealed for FloatCounter {}
 impl Metric for FloatCounter {
     type Options = ();
     const TYPE: MetricType = MetricType::Counter;
+    type Stored = FloatCounterCell;
+    type Side = LazySlot;
 
     fn from_options((): &()) -> Self {
         Self::new()
     }
 
+    fn new_stored((): &()) -> FloatCounterCell {
+        FloatCounterCell::new()
+    }
+
+    slot_handle!();
+
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.exemplar.load();
+        let exemplar = self.inner.side().load();
         visitor.series(
             labels,
             &SeriesValue::Counter {
@@ -422,11 +449,11 @@ impl Metric for FloatCounter {
     }
 
     fn same_series(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 
     fn heap_bytes(&self) -> usize {
-        super::arc_bytes::<FloatCounterCell>()
+        0
     }
 }
 

@@ -1,7 +1,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 
-use super::{sealed, Metric};
+use vitals_index::Shared;
+
+use super::{sealed, slot_handle, Metric};
 use crate::atomic::{unix_now, AtomicF64};
 use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 
@@ -17,15 +18,17 @@ use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 /// in_flight.sub(2);
 /// assert_eq!(in_flight.get(), 3);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Gauge {
-    inner: Arc<AtomicI64>,
+    inner: Shared<AtomicI64>,
 }
 
 impl Gauge {
     /// A gauge at zero that belongs to no registry.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Shared::new(AtomicI64::new(0)),
+        }
     }
 
     /// Sets the value.
@@ -114,11 +117,25 @@ impl Gauge {
     }
 }
 
+impl Default for Gauge {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl sealed::Sealed for Gauge {}
 
 impl Metric for Gauge {
     type Options = ();
     const TYPE: MetricType = MetricType::Gauge;
+    type Stored = AtomicI64;
+    type Side = ();
+
+    fn new_stored((): &()) -> AtomicI64 {
+        AtomicI64::new(0)
+    }
+
+    slot_handle!();
 
     fn from_options((): &()) -> Self {
         Self::new()
@@ -129,11 +146,11 @@ impl Metric for Gauge {
     }
 
     fn same_series(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 
     fn heap_bytes(&self) -> usize {
-        super::arc_bytes::<AtomicI64>()
+        0
     }
 }
 
@@ -147,15 +164,17 @@ impl Metric for Gauge {
 /// ratio.sub(1.0);
 /// assert_eq!(ratio.get(), -0.25);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FloatGauge {
-    inner: Arc<AtomicF64>,
+    inner: Shared<AtomicF64>,
 }
 
 impl FloatGauge {
     /// A gauge at zero that belongs to no registry.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Shared::new(AtomicF64::new(0.0)),
+        }
     }
 
     /// Sets the value (NaN and infinities included: a gauge may report them).
@@ -224,11 +243,25 @@ impl FloatGauge {
     }
 }
 
+impl Default for FloatGauge {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl sealed::Sealed for FloatGauge {}
 
 impl Metric for FloatGauge {
     type Options = ();
     const TYPE: MetricType = MetricType::Gauge;
+    type Stored = AtomicF64;
+    type Side = ();
+
+    fn new_stored((): &()) -> AtomicF64 {
+        AtomicF64::new(0.0)
+    }
+
+    slot_handle!();
 
     fn from_options((): &()) -> Self {
         Self::new()
@@ -239,10 +272,10 @@ impl Metric for FloatGauge {
     }
 
     fn same_series(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 
     fn heap_bytes(&self) -> usize {
-        super::arc_bytes::<AtomicF64>()
+        0
     }
 }

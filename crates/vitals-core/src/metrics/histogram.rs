@@ -2,7 +2,7 @@ use std::fmt::Display;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{sealed, Metric};
+use super::{boxed_handle, sealed, Metric};
 use crate::atomic::{unix_now, AtomicF64};
 use crate::collect::{Counts, Exemplars, HistogramValue, MetricType, SeriesValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
@@ -354,6 +354,8 @@ impl sealed::Sealed for Histogram {}
 impl Metric for Histogram {
     type Options = HistogramOptions;
     const TYPE: MetricType = MetricType::Histogram;
+
+    boxed_handle!();
 
     fn from_options(options: &HistogramOptions) -> Self {
         Self::new(options)

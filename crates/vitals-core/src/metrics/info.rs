@@ -1,4 +1,4 @@
-use super::{sealed, Metric};
+use super::{boxed_handle, sealed, Metric};
 use crate::collect::{MetricType, SeriesValue, Visitor};
 
 /// One series of an info metric: its labels are the information (a version, a commit), its
@@ -24,6 +24,8 @@ impl sealed::Sealed for Info {}
 impl Metric for Info {
     type Options = ();
     const TYPE: MetricType = MetricType::Info;
+
+    boxed_handle!();
 
     fn from_options((): &()) -> Self {
         Self::default()

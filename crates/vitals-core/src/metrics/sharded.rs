@@ -2,7 +2,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::{sealed, Metric};
+use super::{boxed_handle, sealed, Metric};
 use crate::atomic::unix_now;
 use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 
@@ -135,6 +135,8 @@ impl sealed::Sealed for ShardedCounter {}
 impl Metric for ShardedCounter {
     type Options = ();
     const TYPE: MetricType = MetricType::Counter;
+
+    boxed_handle!();
 
     fn from_options((): &()) -> Self {
         Self::new()

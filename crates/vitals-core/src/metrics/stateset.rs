@@ -1,7 +1,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::{sealed, Metric};
+use super::{boxed_handle, sealed, Metric};
 use crate::collect::{Flags, MetricType, SeriesValue, StateSetValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::self_metrics::{record, DropReason};
@@ -140,6 +140,8 @@ impl sealed::Sealed for StateSet {}
 impl Metric for StateSet {
     type Options = StateSetOptions;
     const TYPE: MetricType = MetricType::StateSet;
+
+    boxed_handle!();
 
     fn from_options(options: &StateSetOptions) -> Self {
         Self::new(options)

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use sketches_ddsketch::{Config, DDSketch};
 
-use super::{sealed, Metric};
+use super::{boxed_handle, sealed, Metric};
 use crate::atomic::{unix_now, AtomicF64};
 use crate::collect::{MetricType, SeriesValue, SummaryValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
@@ -351,6 +351,8 @@ impl sealed::Sealed for Summary {}
 impl Metric for Summary {
     type Options = SummaryOptions;
     const TYPE: MetricType = MetricType::Summary;
+
+    boxed_handle!();
 
     fn from_options(options: &SummaryOptions) -> Self {
         Self::new(options)

@@ -1,6 +1,7 @@
-use std::sync::Arc;
 
-use super::{sealed, Metric};
+use vitals_index::Shared;
+
+use super::{sealed, slot_handle, Metric};
 use crate::atomic::AtomicF64;
 use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 
@@ -13,15 +14,17 @@ use crate::collect::{MetricType, Number, SeriesValue, Visitor};
 /// relayed.set(42.0);
 /// assert_eq!(relayed.get(), 42.0);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Unknown {
-    inner: Arc<AtomicF64>,
+    inner: Shared<AtomicF64>,
 }
 
 impl Unknown {
     /// A value of zero that belongs to no registry.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Shared::new(AtomicF64::new(0.0)),
+        }
     }
 
     /// Sets the value.
@@ -39,11 +42,25 @@ impl Unknown {
     }
 }
 
+impl Default for Unknown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl sealed::Sealed for Unknown {}
 
 impl Metric for Unknown {
     type Options = ();
     const TYPE: MetricType = MetricType::Unknown;
+    type Stored = AtomicF64;
+    type Side = ();
+
+    fn new_stored((): &()) -> AtomicF64 {
+        AtomicF64::new(0.0)
+    }
+
+    slot_handle!();
 
     fn from_options((): &()) -> Self {
         Self::new()
@@ -54,10 +71,10 @@ impl Metric for Unknown {
     }
 
     fn same_series(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        Shared::ptr_eq(&self.inner, &other.inner)
     }
 
     fn heap_bytes(&self) -> usize {
-        super::arc_bytes::<AtomicF64>()
+        0
     }
 }

@@ -242,11 +242,12 @@ fn dense_remove_set_unexposes_and_next_get_restores_with_value_kept() {
         6,
         "a dense series comes back with its value"
     );
+    // Back in its old slot: first, as when it was created.
     assert_eq!(
         sample_lines(&r, "calls_total"),
         [
-            "calls_total{method=\"GET\",outcome=\"ok\"} 1",
             "calls_total{method=\"PUT\",outcome=\"error\"} 6",
+            "calls_total{method=\"GET\",outcome=\"ok\"} 1",
         ]
     );
 }

@@ -1,0 +1,1070 @@
+//! [`Store`]: a family's series, in an arena of slots, keyed by interned label values and found
+//! by hash without a lock.
+//!
+//! What one series costs is the point of this layout (100,000 series of three labels, counted
+//! by a counting allocator): its slot (a reference count and the value, 24 bytes for a counter
+//! with its creation time), three 4-byte value ids, and a 4-byte entry in the table at 3/4 to
+//! 7/8 full. Label values are interned per label, once each however many series use them, so
+//! a series holds no text: the exposition writes it from the values, and a lookup compares its
+//! strings with the interned ones.
+//!
+//! - **Table.** Open addressing with linear probing over `u32` entries: a slot number in the
+//!   low 24 bits, 8 bits of the hash above them so that a probe rejects most other series
+//!   without reading them. An entry goes from empty to a series to a tombstone and never back;
+//!   a writer that runs short of empty entries builds a new table and publishes it.
+//! - **Slots.** In [`Chunks`] that never move, so handles ([`Shared`]) point into them. A slot
+//!   counts its handles plus one for the store; it is reused once that count is zero, which
+//!   the store's own reference only allows after every reader that could have found the slot
+//!   has finished (see [`epoch`](crate::epoch)).
+//! - **Values.** Per label, a chunked array of strings found by id without a lock, and, for
+//!   the writer only, a hash table from string to id and a count of the series using each.
+//!
+//! Readers never lock: they pin, load the table and probe. Writers serialize on a mutex.
+
+use std::cell::UnsafeCell;
+use std::hash::BuildHasher;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use hashbrown::HashTable;
+
+use crate::chunks::{chunk_len, chunk_start, locate, Chunks};
+use crate::epoch::{self, Guard};
+use crate::shared::{Arena, Lent, Shared, SideCell, Slot, SlotChunk};
+
+/// The fewest entries a table has.
+const MIN_ENTRIES: usize = 8;
+
+/// The table size (in entries) from which tables fill to 7/8 rather than 3/4: a lookup among
+/// 100 series measured slower at 7/8 (longer probe runs), and past a few hundred KiB the
+/// table is out of the faster caches anyway.
+const LARGE_TABLE: usize = 1 << 16;
+
+/// Bits of a table entry that hold the slot number (plus one).
+const SLOT_BITS: u32 = 24;
+
+/// The most series a store holds: slot numbers plus one fit in [`SLOT_BITS`] bits, short of
+/// the all-ones pattern a tombstone may share.
+pub const MAX_SERIES: usize = (1 << SLOT_BITS) - 2;
+
+const EMPTY: u32 = 0;
+const TOMBSTONE: u32 = u32::MAX;
+
+/// Whether a table of `entries` entries with `used` of them taken has no room for one more.
+fn full(used: usize, entries: usize) -> bool {
+    if entries >= LARGE_TABLE {
+        (used + 1) * 8 > entries * 7
+    } else {
+        (used + 1) * 4 > entries * 3
+    }
+}
+
+/// The table entry of slot `index` under `hash`.
+#[inline]
+fn entry_of(index: usize, hash: u64) -> u32 {
+    (((hash >> 56) as u32) << SLOT_BITS) | (index as u32 + 1)
+}
+
+/// The slot number in a table entry (not empty, not a tombstone).
+#[inline]
+fn index_of(entry: u32) -> usize {
+    ((entry & ((1 << SLOT_BITS) - 1)) - 1) as usize
+}
+
+/// Why [`Locked::insert`] or [`Locked::relink`] did not add a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertError {
+    /// The store holds [`MAX_SERIES`] series.
+    Full,
+    /// The values given were not one per label.
+    Values,
+    /// [`relink`](Locked::relink): the handle is not to a slot of this store, or its series is
+    /// in the store already.
+    Foreign,
+}
+
+/// A family's series: values of type `S` (with side data `X` per slot, see
+/// [`Shared::side`], and per-series metadata `E` when the store tracks it), each keyed by one
+/// string per label. Lookups take no lock and allocate nothing; inserts and removals take a
+/// mutex.
+///
+/// ```
+/// use vitals_index::Store;
+///
+/// let store: Store<u64> = Store::new(2, false);
+/// let hash = |values: &[&str]| values.iter().map(|v| v.len() as u64).sum::<u64>();
+/// store
+///     .lock()
+///     .insert(hash(&["GET", "/"]), 7, &["GET", "/"], |key| key.iter().map(|v| v.len() as u64).sum())
+///     .unwrap();
+/// let found = store.get(hash(&["GET", "/"]), |key| key.iter().eq(["GET", "/"])).unwrap();
+/// assert_eq!(*found.stored(), 7);
+/// assert!(store.get(hash(&["PUT", "/"]), |key| key.iter().eq(["PUT", "/"])).is_none());
+/// ```
+pub struct Store<S, X = (), E = ()> {
+    arena: NonNull<Arena<S, X>>,
+    table: AtomicPtr<Table>,
+    columns: Box<[Column]>,
+    /// Per-slot metadata, in chunks like the slots', when the store was made to track it.
+    meta: Option<Chunks<Box<[E]>>>,
+    writer: Mutex<Writer>,
+    /// The number of series, readable without the lock.
+    len: AtomicUsize,
+    _owns: PhantomData<(S, X)>,
+}
+
+// SAFETY: a store hands out `&S`, `&X` and `&E` to any thread (so `Sync`) and drops values on
+// whichever thread lets go of a slot last (so `Send`); every shared mutation is atomic or
+// under the mutex.
+unsafe impl<S: Send + Sync, X: Send + Sync, E: Send + Sync> Send for Store<S, X, E> {}
+// SAFETY: as for `Send`.
+unsafe impl<S: Send + Sync, X: Send + Sync, E: Send + Sync> Sync for Store<S, X, E> {}
+
+struct Table {
+    mask: usize,
+    entries: Box<[AtomicU32]>,
+}
+
+/// One label's interned values.
+struct Column {
+    values: Chunks<Box<[ValueCell]>>,
+}
+
+/// An interned value: written only while no series (and no reader) can use its id.
+struct ValueCell(UnsafeCell<Option<Box<str>>>);
+
+// SAFETY: see `ValueCell`: shared access only reads.
+unsafe impl Sync for ValueCell {}
+
+/// What only the lock holder touches.
+struct Writer {
+    /// Slots handed out so far (live, retired or free).
+    slots: usize,
+    /// Which slots are linked in the table: one bit each.
+    linked: Vec<u64>,
+    /// Table entries that are not empty (series and tombstones).
+    used: usize,
+    /// Slots with no reference, ready for a new series.
+    free: Vec<u32>,
+    /// Slots whose store reference is given back but which handles still hold.
+    held: Vec<u32>,
+    /// When `held` is this long, a slot is wanted and none is free, `held` is scanned.
+    held_scan: usize,
+    columns: Box<[ColumnWriter]>,
+    hasher: std::hash::RandomState,
+    /// Unlinked since the last epoch advance.
+    pending: Vec<Garbage>,
+    /// Unlinked, tagged with the epoch to wait past.
+    garbage: Vec<(u64, Garbage)>,
+}
+
+struct ColumnWriter {
+    /// Value ids, by the hash of their string.
+    ids: HashTable<u32>,
+    /// Per id, the number of linked series using it (0: free or awaiting its epoch).
+    uses: Vec<u32>,
+    free: Vec<u32>,
+}
+
+enum Garbage {
+    Table(NonNull<Table>),
+    /// A removed series' slot, whose store reference is given back once no reader holds it.
+    Slot(u32),
+    /// A value no series uses, freed once no reader holds it.
+    Value { column: usize, id: u32 },
+}
+
+// SAFETY: the table pointers are owned boxes; moving them with the writer moves ownership.
+unsafe impl Send for Garbage {}
+
+impl<S, X, E> Store<S, X, E> {
+    /// An empty store for series of `labels` values each; `meta` says whether it keeps an `E`
+    /// per series (see [`Entry::meta`]).
+    pub fn new(labels: usize, meta: bool) -> Self
+    where
+        E: Default,
+    {
+        let arena = Box::new(Arena {
+            live: AtomicUsize::new(1),
+            chunks: Chunks::new(),
+            key_len: labels,
+        });
+        Self {
+            arena: NonNull::from(Box::leak(arena)),
+            table: AtomicPtr::new(Box::into_raw(Table::new(MIN_ENTRIES))),
+            columns: (0..labels)
+                .map(|_| Column {
+                    values: Chunks::new(),
+                })
+                .collect(),
+            meta: meta.then(Chunks::new),
+            writer: Mutex::new(Writer {
+                slots: 0,
+                linked: Vec::new(),
+                used: 0,
+                free: Vec::new(),
+                held: Vec::new(),
+                held_scan: 64,
+                columns: (0..labels)
+                    .map(|_| ColumnWriter {
+                        ids: HashTable::new(),
+                        uses: Vec::new(),
+                        free: Vec::new(),
+                    })
+                    .collect(),
+                hasher: std::hash::RandomState::new(),
+                pending: Vec::new(),
+                garbage: Vec::new(),
+            }),
+            len: AtomicUsize::new(0),
+            _owns: PhantomData,
+        }
+    }
+
+    fn arena(&self) -> &Arena<S, X> {
+        // SAFETY: the store holds a unit of the arena's `live` until it drops.
+        unsafe { self.arena.as_ref() }
+    }
+
+    /// The series with this hash for which `eq` holds, borrowed for as long as the returned
+    /// [`Found`] lives. Takes no lock (except from a thread-local destructor, where the thread
+    /// can no longer pin).
+    #[inline]
+    pub fn get(&self, hash: u64, eq: impl FnMut(&Key<'_>) -> bool) -> Option<Found<'_, S, X, E>> {
+        let Some(guard) = epoch::pin() else {
+            return self.get_locked(hash, eq);
+        };
+        // SAFETY: the table pointer is always a live table: a replaced one is garbage, freed
+        // only after every reader pinned before its replacement (this one) unpinned.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        let entry = self.probe(table, hash, eq)?;
+        Some(Found {
+            entry,
+            _hold: Hold::Pinned(guard),
+        })
+    }
+
+    #[cold]
+    fn get_locked(
+        &self,
+        hash: u64,
+        eq: impl FnMut(&Key<'_>) -> bool,
+    ) -> Option<Found<'_, S, X, E>> {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        // SAFETY: under the lock the current table and its series cannot be freed.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        let entry = self.probe(table, hash, eq)?;
+        Some(Found {
+            entry,
+            _hold: Hold::Locked(writer),
+        })
+    }
+
+    /// The series with `hash` for which `eq` holds. The caller keeps the table and the
+    /// series alive (pinned or locked).
+    #[inline]
+    fn probe<'a>(
+        &'a self,
+        table: &Table,
+        hash: u64,
+        mut eq: impl FnMut(&Key<'_>) -> bool,
+    ) -> Option<Entry<'a, S, X, E>> {
+        let tag = ((hash >> 56) as u32) << SLOT_BITS;
+        let mut i = hash as usize & table.mask;
+        // Ends: a table always has an empty entry (at most 7/8 are used).
+        loop {
+            let found = table.entries.get(i)?.load(Ordering::Acquire);
+            if found == EMPTY {
+                return None;
+            }
+            if found != TOMBSTONE && found & !((1 << SLOT_BITS) - 1) == tag {
+                let entry = self.entry(index_of(found))?;
+                if eq(&entry.key) {
+                    return Some(entry);
+                }
+            }
+            i = (i + 1) & table.mask;
+        }
+    }
+
+    /// Slot `index`, which the caller knows was published (its table entry was seen with
+    /// `Acquire`, or the lock is held) and keeps alive.
+    #[inline]
+    fn entry(&self, index: usize) -> Option<Entry<'_, S, X, E>> {
+        let (chunk, offset) = locate(index);
+        let arena = self.arena();
+        let chunk = arena.chunks.get(chunk)?;
+        let slot = chunk.slots.get(offset)?;
+        let key_len = arena.key_len;
+        let words = chunk.keys.get(offset * key_len..(offset + 1) * key_len)?;
+        Some(Entry {
+            store: self,
+            index,
+            chunk,
+            slot,
+            key: Key {
+                words,
+                columns: &self.columns,
+            },
+        })
+    }
+
+    /// The number of series.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the store has no series.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the writers' lock: to insert, remove or walk the series.
+    pub fn lock(&self) -> Locked<'_, S, X, E> {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut locked = Locked {
+            store: self,
+            writer,
+        };
+        locked.collect();
+        locked
+    }
+
+    fn table(&self) -> &Table {
+        // SAFETY: called with the lock held (by `Locked`), when the current table cannot be
+        // freed.
+        unsafe { &*self.table.load(Ordering::Acquire) }
+    }
+
+    /// Gives back the store's reference on slot `index`; returns whether the slot is now free.
+    fn release_store_ref(&self, index: usize) -> bool {
+        let Some(entry) = self.entry(index) else {
+            return false;
+        };
+        if entry.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: the count just reached zero, with `Acquire`.
+            unsafe { Arena::vacate(NonNull::from(entry.chunk), NonNull::from(entry.slot)) };
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl<S, X, E> Drop for Store<S, X, E> {
+    fn drop(&mut self) {
+        let writer = self
+            .writer
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        // No reader can exist: they borrow the store. Give back the store's reference on every
+        // linked slot and every slot still in its grace period.
+        let mut mine: Vec<usize> = Vec::new();
+        for (word, bits) in writer.linked.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                mine.push(word * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+        let mut tables = Vec::new();
+        for garbage in writer
+            .pending
+            .drain(..)
+            .chain(writer.garbage.drain(..).map(|(_, g)| g))
+        {
+            match garbage {
+                Garbage::Slot(index) => mine.push(index as usize),
+                Garbage::Table(table) => tables.push(table),
+                Garbage::Value { .. } => {}
+            }
+        }
+        for table in tables {
+            // SAFETY: garbage tables are owned boxes, listed once.
+            drop(unsafe { Box::from_raw(table.as_ptr()) });
+        }
+        // SAFETY: the current table is an owned box.
+        drop(unsafe { Box::from_raw(*self.table.get_mut()) });
+        for index in mine {
+            self.release_store_ref(index);
+        }
+        // SAFETY: the store's own unit of `live`, given back once.
+        unsafe { Arena::release(self.arena) };
+    }
+}
+
+impl Table {
+    fn new(entries: usize) -> Box<Self> {
+        Box::new(Self {
+            mask: entries - 1,
+            entries: (0..entries).map(|_| AtomicU32::new(EMPTY)).collect(),
+        })
+    }
+
+    /// Puts `entry` in the first empty place of `hash`'s probe sequence (tombstones are never
+    /// reused).
+    fn place(&self, entry: u32, hash: u64) {
+        let mut i = hash as usize & self.mask;
+        for _ in 0..self.entries.len() {
+            if let Some(at) = self.entries.get(i) {
+                if at.load(Ordering::Relaxed) == EMPTY {
+                    at.store(entry, Ordering::Release);
+                    return;
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Replaces slot `index`'s entry with a tombstone.
+    fn unlink(&self, index: usize, hash: u64) {
+        let mut i = hash as usize & self.mask;
+        let want = entry_of(index, hash);
+        for _ in 0..self.entries.len() {
+            let Some(at) = self.entries.get(i) else {
+                return;
+            };
+            let found = at.load(Ordering::Relaxed);
+            if found == EMPTY {
+                return;
+            }
+            if found == want {
+                at.store(TOMBSTONE, Ordering::Release);
+                return;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// A series' label values, as its slot keeps them (interned ids), read as strings.
+#[derive(Clone, Copy)]
+pub struct Key<'a> {
+    words: &'a [AtomicU32],
+    columns: &'a [Column],
+}
+
+impl<'a> Key<'a> {
+    /// The value of label `label`.
+    #[inline]
+    pub fn get(&self, label: usize) -> &'a str {
+        let id = self
+            .words
+            .get(label)
+            .map_or(0, |w| w.load(Ordering::Relaxed));
+        self.columns
+            .get(label)
+            .and_then(|c| c.value(id))
+            .unwrap_or("")
+    }
+
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there are no values (a store of series without labels).
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The values, in label order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.words.len()).map(|i| self.get(i))
+    }
+}
+
+impl std::fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Column {
+    /// The string of value `id`, while a series using it is reachable.
+    #[inline]
+    fn value(&self, id: u32) -> Option<&str> {
+        let (chunk, offset) = locate(id as usize);
+        let cell = self.values.get(chunk)?.get(offset)?;
+        // SAFETY: a cell is written only while no series uses its id and no reader can still
+        // hold one that did (see `Garbage::Value`); readers only follow ids of series they
+        // reached.
+        unsafe { (*cell.0.get()).as_deref() }
+    }
+}
+
+/// One series of a [`Store`]: its value, key, handle and metadata.
+pub struct Entry<'a, S, X = (), E = ()> {
+    store: &'a Store<S, X, E>,
+    index: usize,
+    chunk: &'a SlotChunk<S, X>,
+    slot: &'a Slot<S>,
+    key: Key<'a>,
+}
+
+impl<'a, S, X, E> Entry<'a, S, X, E> {
+    /// The value.
+    #[inline]
+    pub fn stored(&self) -> &'a S {
+        // SAFETY: an entry is handed out only for a linked slot (or one in its grace period)
+        // while the caller is pinned or holds the lock, so the store's reference is held.
+        unsafe { self.slot.get() }
+    }
+
+    /// The label values.
+    #[inline]
+    pub fn key(&self) -> Key<'a> {
+        self.key
+    }
+
+    /// The slot's number: stable for as long as the series is in the store.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// A counted handle to the value.
+    #[inline]
+    pub fn shared(&self) -> Shared<S, X> {
+        // SAFETY: the slot is in the chunk, and its count is above zero (see `stored`).
+        unsafe { Shared::counted(self.chunk, self.slot) }
+    }
+
+    /// Lends a handle made by `wrap` from an uncounted [`Shared`], for as long as the entry
+    /// is borrowed: the cost of a borrow, not of a reference count's two atomic writes.
+    ///
+    /// # Safety
+    /// `wrap` must only move the `Shared` into the `T` it returns: not drop it, clone it out,
+    /// or keep it anywhere else (the `Lent` never drops the `T`).
+    #[inline]
+    pub unsafe fn lend<T>(&self, wrap: impl FnOnce(Shared<S, X>) -> T) -> Lent<'_, T> {
+        let shared = Shared::uncounted(self.chunk, self.slot);
+        Lent::new(wrap(std::mem::ManuallyDrop::into_inner(shared)))
+    }
+
+    /// The series' metadata, when the store keeps it.
+    #[inline]
+    pub fn meta(&self) -> Option<&'a E> {
+        let (chunk, offset) = locate(self.index);
+        self.store.meta.as_ref()?.get(chunk)?.get(offset)
+    }
+}
+
+/// A series found by [`Store::get`]: while it lives, the series is not freed (the thread stays
+/// pinned). Keep it short: a long-lived `Found` holds back the reuse of removed series' slots
+/// in every store. From a thread-local destructor, when the thread can no longer pin, it holds
+/// the store's lock instead: then looking up or locking the same store before dropping it
+/// deadlocks.
+pub struct Found<'a, S, X = (), E = ()> {
+    entry: Entry<'a, S, X, E>,
+    _hold: Hold<'a>,
+}
+
+/// What keeps a [`Found`]'s series alive: held, never read.
+enum Hold<'a> {
+    Pinned(#[allow(dead_code)] Guard),
+    Locked(#[allow(dead_code)] MutexGuard<'a, Writer>),
+}
+
+impl<'a, S, X, E> Deref for Found<'a, S, X, E> {
+    type Target = Entry<'a, S, X, E>;
+
+    #[inline]
+    fn deref(&self) -> &Entry<'a, S, X, E> {
+        &self.entry
+    }
+}
+
+/// The writers' side of a [`Store`], from [`Store::lock`]. What is removed is released once no
+/// reader can hold it: checked when a `Locked` ends and when the next one begins.
+pub struct Locked<'a, S, X = (), E = ()> {
+    store: &'a Store<S, X, E>,
+    writer: MutexGuard<'a, Writer>,
+}
+
+impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
+    /// The series with this hash for which `eq` holds.
+    pub fn get(&self, hash: u64, eq: impl FnMut(&Key<'_>) -> bool) -> Option<Entry<'_, S, X, E>> {
+        self.store.probe(self.store.table(), hash, eq)
+    }
+
+    /// The series in slot `index`, if one is linked there.
+    pub fn at(&self, index: usize) -> Option<Entry<'_, S, X, E>> {
+        if !self.is_linked(index) {
+            return None;
+        }
+        self.store.entry(index)
+    }
+
+    fn is_linked(&self, index: usize) -> bool {
+        self.writer
+            .linked
+            .get(index / 64)
+            .is_some_and(|w| w & (1 << (index % 64)) != 0)
+    }
+
+    fn set_linked(&mut self, index: usize, on: bool) {
+        let word = index / 64;
+        if self.writer.linked.len() <= word {
+            self.writer.linked.resize(word + 1, 0);
+        }
+        if let Some(w) = self.writer.linked.get_mut(word) {
+            if on {
+                *w |= 1 << (index % 64);
+            } else {
+                *w &= !(1 << (index % 64));
+            }
+        }
+    }
+
+    /// The slot numbers of the series, in slot order (a new series takes the lowest free slot
+    /// it can reuse, or a new one at the end).
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.writer
+            .linked
+            .iter()
+            .enumerate()
+            .flat_map(|(word, &bits)| {
+                let mut bits = bits;
+                std::iter::from_fn(move || {
+                    (bits != 0).then(|| {
+                        let at = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        word * 64 + at
+                    })
+                })
+            })
+    }
+
+    /// The series, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = Entry<'_, S, X, E>> + '_ {
+        self.indices().filter_map(|i| self.store.entry(i))
+    }
+
+    /// The number of series.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether there are no series.
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// The number of distinct values label `label` has among the series.
+    pub fn distinct(&self, label: usize) -> usize {
+        self.writer
+            .columns
+            .get(label)
+            .map_or(0, |c| c.ids.len())
+    }
+
+    /// Adds a series of `values` (one per label) holding `stored` under `hash`; the caller
+    /// has checked that no equal series is present. `rehash` gives the hash of any series
+    /// from its key, for when the table is rebuilt. Returns the new series.
+    pub fn insert(
+        &mut self,
+        hash: u64,
+        stored: S,
+        values: &[&str],
+        rehash: impl FnMut(&Key<'_>) -> u64,
+    ) -> Result<Entry<'_, S, X, E>, InsertError> {
+        if values.len() != self.store.columns.len() {
+            return Err(InsertError::Values);
+        }
+        let index = self.take_slot().ok_or(InsertError::Full)?;
+        let ids = self.intern(values);
+        let entry = self.store.entry(index).ok_or(InsertError::Full)?;
+        for (word, id) in entry.key.words.iter().zip(ids) {
+            word.store(id, Ordering::Relaxed);
+        }
+        // SAFETY: a free slot is this writer's alone: no reference, no reader (its last
+        // series' grace period is over) and no stale value (dropped at zero).
+        unsafe { (*entry.slot.stored.get()).write(stored) };
+        if let Some(side) = entry.chunk.side.get() {
+            if let Some(cell) = side.get(index - entry.chunk.first) {
+                // SAFETY: as above: no handle to the slot exists to read its side data.
+                unsafe { reset(cell) };
+            }
+        }
+        entry.slot.refs.store(1, Ordering::Relaxed);
+        self.store.arena().live.fetch_add(1, Ordering::Relaxed);
+        self.link(index, hash, rehash);
+        self.store.entry(index).ok_or(InsertError::Full)
+    }
+
+    /// Puts the series held by `shared` back in the store under `values`, after it was
+    /// removed: its value is kept, and so is every handle to it.
+    pub fn relink(
+        &mut self,
+        shared: &Shared<S, X>,
+        hash: u64,
+        values: &[&str],
+        rehash: impl FnMut(&Key<'_>) -> u64,
+    ) -> Result<Entry<'_, S, X, E>, InsertError> {
+        if values.len() != self.store.columns.len() {
+            return Err(InsertError::Values);
+        }
+        let (slot, chunk) = shared.parts();
+        let Some(chunk) = chunk else {
+            return Err(InsertError::Foreign);
+        };
+        // SAFETY: the handle keeps its chunk's arena alive.
+        let chunk = unsafe { chunk.as_ref() };
+        if chunk.arena != self.store.arena {
+            return Err(InsertError::Foreign);
+        }
+        let index = chunk.first
+            + (slot.as_ptr() as usize - chunk.slots.as_ptr() as usize)
+                / std::mem::size_of::<Slot<S>>().max(1);
+        if self.is_linked(index) {
+            return Err(InsertError::Foreign);
+        }
+        // The store's reference: still held if the grace period has not ended, else taken
+        // again (the handle's own keeps the count above zero meanwhile).
+        let grace = |g: &Garbage| matches!(g, Garbage::Slot(i) if *i as usize == index);
+        let before = self.writer.pending.len() + self.writer.garbage.len();
+        self.writer.pending.retain(|g| !grace(g));
+        self.writer.garbage.retain(|(_, g)| !grace(g));
+        if self.writer.pending.len() + self.writer.garbage.len() == before {
+            self.writer.held.retain(|&i| i as usize != index);
+            let entry = self.store.entry(index).ok_or(InsertError::Foreign)?;
+            entry.slot.refs.fetch_add(1, Ordering::Relaxed);
+        }
+        // A reader pinned before the removal may still compare this key: it reads the ids
+        // of the same strings, before or after.
+        let ids = self.intern(values);
+        let entry = self.store.entry(index).ok_or(InsertError::Foreign)?;
+        for (word, id) in entry.key.words.iter().zip(ids) {
+            word.store(id, Ordering::Relaxed);
+        }
+        self.link(index, hash, rehash);
+        self.store.entry(index).ok_or(InsertError::Foreign)
+    }
+
+    /// Makes slot `index` findable under `hash`, rebuilding the table when it is full.
+    fn link(&mut self, index: usize, hash: u64, rehash: impl FnMut(&Key<'_>) -> u64) {
+        self.set_linked(index, true);
+        let len = self.store.len() + 1;
+        if full(self.writer.used, self.store.table().entries.len()) {
+            self.rebuild(len, rehash);
+        } else {
+            self.store.table().place(entry_of(index, hash), hash);
+            self.writer.used += 1;
+        }
+        self.store.len.store(len, Ordering::Relaxed);
+    }
+
+    /// A slot for a new series: a free one, else one that handles let go of, else a new one.
+    fn take_slot(&mut self) -> Option<usize> {
+        if self.writer.free.is_empty() && self.writer.held.len() >= self.writer.held_scan {
+            self.scan_held();
+        }
+        if let Some(index) = self.writer.free.pop() {
+            return Some(index as usize);
+        }
+        let index = self.writer.slots;
+        if index >= MAX_SERIES {
+            return None;
+        }
+        let (chunk, _) = locate(index);
+        let arena = self.store.arena();
+        if arena.chunks.get(chunk).is_none() {
+            let len = chunk_len(chunk);
+            let new = Box::new(SlotChunk {
+                arena: self.store.arena,
+                first: chunk_start(chunk),
+                slots: (0..len).map(|_| Slot::vacant()).collect(),
+                keys: (0..len * arena.key_len)
+                    .map(|_| AtomicU32::new(0))
+                    .collect(),
+                side: OnceLock::new(),
+            });
+            arena.chunks.push(new);
+            if let Some(meta) = &self.store.meta {
+                meta.push(Box::new((0..len).map(|_| E::default()).collect()));
+            }
+        }
+        self.writer.slots = index + 1;
+        Some(index)
+    }
+
+    /// Moves the held slots that no handle holds any more to the free list. Scanning waits
+    /// until the held list has doubled since the last scan, so its cost per insert is constant.
+    fn scan_held(&mut self) {
+        let held = std::mem::take(&mut self.writer.held);
+        let mut still = Vec::with_capacity(held.len());
+        for index in held {
+            let free = self
+                .store
+                .entry(index as usize)
+                .is_some_and(|e| e.slot.refs.load(Ordering::Acquire) == 0);
+            if free {
+                self.writer.free.push(index);
+            } else {
+                still.push(index);
+            }
+        }
+        self.writer.held_scan = (still.len() * 2).max(64);
+        self.writer.held = still;
+    }
+
+    /// The ids of `values`, interned, each use counted.
+    fn intern(&mut self, values: &[&str]) -> Vec<u32> {
+        let writer = &mut *self.writer;
+        let mut ids = Vec::with_capacity(values.len());
+        for ((value, column), col) in values
+            .iter()
+            .zip(writer.columns.iter_mut())
+            .zip(self.store.columns.iter())
+        {
+            let hash = writer.hasher.hash_one(value);
+            let found = column
+                .ids
+                .find(hash, |&id| col.value(id) == Some(value))
+                .copied();
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let id = match column.free.pop() {
+                        Some(id) => id,
+                        None => {
+                            let id = column.uses.len() as u32;
+                            column.uses.push(0);
+                            let (chunk, _) = locate(id as usize);
+                            if col.values.get(chunk).is_none() {
+                                col.values.push(Box::new(
+                                    (0..chunk_len(chunk))
+                                        .map(|_| ValueCell(UnsafeCell::new(None)))
+                                        .collect(),
+                                ));
+                            }
+                            id
+                        }
+                    };
+                    let (chunk, offset) = locate(id as usize);
+                    if let Some(cell) = col.values.get(chunk).and_then(|c| c.get(offset)) {
+                        // SAFETY: a fresh or freed id: no series uses it and no reader can
+                        // hold it (a freed one waited out its grace period).
+                        unsafe { *cell.0.get() = Some(Box::from(*value)) };
+                    }
+                    let hasher = &writer.hasher;
+                    column.ids.insert_unique(hash, id, |&other| {
+                        hasher.hash_one(col.value(other).unwrap_or(""))
+                    });
+                    id
+                }
+            };
+            if let Some(uses) = column.uses.get_mut(id as usize) {
+                *uses += 1;
+            }
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Takes the series in slot `index` (found under `hash`) out of the store. Handles to it
+    /// keep working; its slot is reused once they are gone. Returns whether it was there.
+    pub fn remove(&mut self, index: usize, hash: u64) -> bool {
+        if !self.is_linked(index) {
+            return false;
+        }
+        self.store.table().unlink(index, hash);
+        self.unlinked(index);
+        true
+    }
+
+    /// Removes every series.
+    pub fn clear(&mut self) {
+        let all: Vec<usize> = self.indices().collect();
+        self.replace_table(Table::new(MIN_ENTRIES));
+        self.writer.used = 0;
+        for index in all {
+            self.unlinked(index);
+        }
+    }
+
+    /// What follows taking slot `index` out of the table.
+    fn unlinked(&mut self, index: usize) {
+        self.set_linked(index, false);
+        if let Some(entry) = self.store.entry(index) {
+            let ids: Vec<u32> = entry
+                .key
+                .words
+                .iter()
+                .map(|w| w.load(Ordering::Relaxed))
+                .collect();
+            for (column, id) in ids.into_iter().enumerate() {
+                self.release_value(column, id);
+            }
+        }
+        self.writer.pending.push(Garbage::Slot(index as u32));
+        let len = self.store.len().saturating_sub(1);
+        self.store.len.store(len, Ordering::Relaxed);
+    }
+
+    /// Counts one use of value `id` of `column` less; a value no series uses is unlinked.
+    fn release_value(&mut self, column: usize, id: u32) {
+        let writer = &mut *self.writer;
+        let Some(col) = writer.columns.get_mut(column) else {
+            return;
+        };
+        let Some(uses) = col.uses.get_mut(id as usize) else {
+            return;
+        };
+        *uses = uses.saturating_sub(1);
+        if *uses > 0 {
+            return;
+        }
+        if let Some(value) = self.store.columns.get(column).and_then(|c| c.value(id)) {
+            let hash = writer.hasher.hash_one(value);
+            if let Ok(found) = col.ids.find_entry(hash, |&other| other == id) {
+                found.remove();
+            }
+        }
+        writer.pending.push(Garbage::Value { column, id });
+    }
+
+    /// Bytes of the store's own allocations: table, slots with their keys and side data,
+    /// interned values, metadata, and the writer's lists (the values' own heap is the
+    /// caller's to count).
+    pub fn heap_bytes(&self) -> usize {
+        let arena = self.store.arena();
+        let chunks = locate(self.writer.slots.saturating_sub(1)).0 + 1;
+        let chunks = if self.writer.slots == 0 { 0 } else { chunks };
+        let slot_bytes: usize = (0..chunks)
+            .filter_map(|c| arena.chunks.get(c))
+            .map(|c| {
+                std::mem::size_of::<SlotChunk<S, X>>()
+                    + c.slots.len() * std::mem::size_of::<Slot<S>>()
+                    + c.keys.len() * 4
+                    + c.side
+                        .get()
+                        .map_or(0, |s| s.len() * std::mem::size_of::<SideCell<X>>())
+                    + if self.store.meta.is_some() {
+                        c.slots.len() * std::mem::size_of::<E>()
+                    } else {
+                        0
+                    }
+            })
+            .sum();
+        let values: usize = self
+            .writer
+            .columns
+            .iter()
+            .zip(self.store.columns.iter())
+            .map(|(w, c)| {
+                let cells = (0..w.uses.len())
+                    .map(|id| c.value(id as u32).map_or(0, str::len))
+                    .sum::<usize>();
+                cells
+                    + w.uses.capacity() * 4
+                    + w.ids.capacity() * 5
+                    + w.uses.len() * std::mem::size_of::<ValueCell>()
+                    + c.values.dir_bytes()
+            })
+            .sum();
+        self.store.table().entries.len() * 4
+            + slot_bytes
+            + values
+            + arena.chunks.dir_bytes()
+            + self.writer.linked.capacity() * 8
+            + (self.writer.free.capacity() + self.writer.held.capacity()) * 4
+    }
+
+    /// Builds a table sized for `len` series (at most half full) from the linked slots,
+    /// without tombstones, and publishes it.
+    fn rebuild(&mut self, len: usize, mut rehash: impl FnMut(&Key<'_>) -> u64) {
+        let entries = (len * 2).next_power_of_two().max(MIN_ENTRIES);
+        let table = Table::new(entries);
+        let indices: Vec<usize> = self.indices().collect();
+        for index in &indices {
+            if let Some(entry) = self.store.entry(*index) {
+                let hash = rehash(&entry.key);
+                table.place(entry_of(*index, hash), hash);
+            }
+        }
+        self.writer.used = indices.len();
+        self.replace_table(table);
+    }
+
+    fn replace_table(&mut self, table: Box<Table>) {
+        let old = self
+            .store
+            .table
+            .swap(Box::into_raw(table), Ordering::AcqRel);
+        if let Some(old) = NonNull::new(old) {
+            self.writer.pending.push(Garbage::Table(old));
+        }
+    }
+}
+
+impl<S, X, E> Locked<'_, S, X, E> {
+    /// Tags what was unlinked with a fresh epoch, and releases what no reader can hold.
+    fn collect(&mut self) {
+        if !self.writer.pending.is_empty() {
+            let tag = epoch::advance();
+            let pending = std::mem::take(&mut self.writer.pending);
+            self.writer
+                .garbage
+                .extend(pending.into_iter().map(|g| (tag, g)));
+        }
+        if self.writer.garbage.is_empty() {
+            return;
+        }
+        let oldest = epoch::oldest_reader();
+        let (ripe, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.writer.garbage)
+            .into_iter()
+            .partition(|(tag, _)| *tag < oldest);
+        self.writer.garbage = keep;
+        // Tagged below every pinned reader's epoch: unlinked before the epoch they read, so
+        // none of them can have reached it (see `epoch`).
+        for (_, garbage) in ripe {
+            match garbage {
+                // SAFETY: an owned box, listed once.
+                Garbage::Table(table) => drop(unsafe { Box::from_raw(table.as_ptr()) }),
+                Garbage::Slot(index) => {
+                    if self.store.release_store_ref(index as usize) {
+                        self.writer.free.push(index);
+                    } else {
+                        self.writer.held.push(index);
+                    }
+                }
+                Garbage::Value { column, id } => {
+                    let (chunk, offset) = locate(id as usize);
+                    let cell = self
+                        .store
+                        .columns
+                        .get(column)
+                        .and_then(|c| c.values.get(chunk))
+                        .and_then(|c| c.get(offset));
+                    if let Some(cell) = cell {
+                        // SAFETY: no series uses the id and no reader can hold it.
+                        unsafe { *cell.0.get() = None };
+                    }
+                    if let Some(col) = self.writer.columns.get_mut(column) {
+                        col.free.push(id);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<S, X, E> Drop for Locked<'_, S, X, E> {
+    fn drop(&mut self) {
+        self.collect();
+    }
+}
+
+/// Puts a slot's side data back to its default.
+///
+/// # Safety
+/// No handle to the slot exists.
+unsafe fn reset<X: Default>(cell: &SideCell<X>) {
+    // SAFETY: by the caller's promise nobody else reads the cell.
+    unsafe { ptr::replace(cell.0.get(), X::default()) };
+}
