@@ -8,8 +8,8 @@
 //! Per encode it prints the allocations (dhat counts a `realloc` as one), the bytes they asked
 //! for (a `realloc` counts its new size) and the bytes of output. What it shows: whether a
 //! library's allocations per encode grow with the number of series. vitals encodes into one
-//! reused `Vec<u8>` from series label text rendered when each series was created, so its count
-//! should stay the same from 1,000 to 100,000 series.
+//! reused `Vec<u8>`, writing each series' label text from its interned values into one reused
+//! buffer, so its count should stay the same from 1,000 to 100,000 series.
 
 use vitals_bench::exposition::{self, Shape};
 

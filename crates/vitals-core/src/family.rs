@@ -566,6 +566,12 @@ impl<M: Metric> FamilyCore<M> {
     }
 }
 
+thread_local! {
+    /// The label text of the series being visited (see `Collect::visit`). A `Cell` that is
+    /// taken and put back, so a visit nested in another only allocates, never panics.
+    static LABEL_TEXT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
 /// How a registry sees any family, whatever its instrument type.
 pub(crate) trait Collect: Send + Sync {
     fn descriptor(&self) -> &Descriptor;
@@ -591,8 +597,9 @@ impl<M: Metric> Collect for FamilyCore<M> {
         }
         visitor.family(&self.desc);
         // One buffer for every series' labels: the text is written from the interned values
-        // as the series is visited, and never kept.
-        let mut text = String::new();
+        // as the series is visited, and never kept. Per thread and kept from scrape to scrape,
+        // so encoding allocates nothing once it has seen the longest label text.
+        let mut text = LABEL_TEXT.take();
         let locked = self.series.lock();
         for series in locked.iter() {
             self.render(&series.key(), &mut text);
@@ -607,6 +614,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             self.render(&OverflowValues(self.label_names.len()), &mut text);
             overflow.visit(&text, visitor);
         }
+        LABEL_TEXT.set(text);
     }
 
     fn stats(&self) -> FamilyStats {
@@ -740,7 +748,7 @@ impl<M: Metric> Family<M, DynamicLabels> {
     /// Calls `f` with the series for these label values, without cloning its handle: for an
     /// existing series, one hash, one lookup without a lock, and `f`; a new series is created
     /// as by [`with_labels`](Self::with_labels). The clone-free form of
-    /// `family.with_labels(values).inc()`, cheaper by an `Arc` clone and drop.
+    /// `family.with_labels(values).inc()`, cheaper by a reference count's increment and decrement.
     ///
     /// While `f` runs, series removed from any family are not freed yet: keep `f` to the
     /// update. (Called from a thread-local destructor, when the thread can no longer pin, `f`

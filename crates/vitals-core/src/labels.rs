@@ -1,7 +1,8 @@
 //! Label sets: the typed [`LabelSet`] trait, and the escaping and rendering of label text.
 //!
-//! A series' label text (`method="GET",route="/a"`) is rendered once, when the series is
-//! created, with constant labels first. The encoders then copy it; they never re-escape.
+//! A series keeps its label values interned (see `vitals-index`); its label text
+//! (`method="GET",route="/a"`, constant labels first, values escaped) is written by its family
+//! as the exposition visits it, and the encoders copy that.
 
 use std::hash::BuildHasher;
 use vitals_index::Key;

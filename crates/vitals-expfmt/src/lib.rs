@@ -6,8 +6,8 @@
 //! suite).
 //!
 //! The encoders write into a caller-owned `Vec<u8>` that can be reused from scrape to scrape;
-//! each series' label text was rendered and escaped when the series was created, so encoding is
-//! copying plus number formatting, with no allocation per series.
+//! each series' label text is written by its family, from the interned values, into one buffer
+//! per thread, so encoding is copying plus number formatting, with no allocation per series.
 //!
 //! ```
 //! use vitals_core::Registry;
