@@ -65,6 +65,8 @@ struct Dir<C> {
 
 struct Grow<C> {
     len: usize,
+    /// Boxed, not moved into the `Vec`: readers may still hold a reference into the box.
+    #[allow(clippy::vec_box)]
     old: Vec<Box<Dir<C>>>,
 }
 

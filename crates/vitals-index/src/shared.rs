@@ -20,19 +20,25 @@ use crate::chunks::Chunks;
 /// must never wrap to zero while handles remain.
 const MAX_REFS: u32 = u32::MAX / 2;
 
+/// What `refs` holds once a slot's value is dropped: only then may a store put a new value in
+/// it. (A count of 0 is not enough: whoever let go of the last reference may still be dropping
+/// the value.)
+pub(crate) const VACANT: u32 = u32::MAX;
+
 /// A value and its reference count: the handles to it, plus one for its store while it is
 /// linked there (and for a grace period after it is removed).
 #[repr(C)]
 pub(crate) struct Slot<S> {
+    /// The count; 0 while the value is being dropped, then [`VACANT`].
     pub(crate) refs: AtomicU32,
-    /// Live while `refs > 0`.
+    /// Live while `refs` is a count above zero.
     pub(crate) stored: UnsafeCell<MaybeUninit<S>>,
 }
 
 impl<S> Slot<S> {
     pub(crate) fn vacant() -> Self {
         Self {
-            refs: AtomicU32::new(0),
+            refs: AtomicU32::new(VACANT),
             stored: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
@@ -94,7 +100,8 @@ impl<S, X> SlotChunk<S, X> {
 /// A store's slots, shared by the store and every handle to one of them: it is freed when the
 /// store is gone and no slot has a reference left.
 pub(crate) struct Arena<S, X> {
-    /// One for the store, plus one per slot whose `refs` is above zero.
+    /// One for the store, plus one per slot with a live value (`refs` a count above zero, or
+    /// zero while the value is being dropped).
     pub(crate) live: AtomicUsize,
     pub(crate) chunks: Chunks<SlotChunk<S, X>>,
     pub(crate) key_len: usize,
@@ -107,27 +114,38 @@ impl<S, X> Arena<S, X> {
     /// `arena` is live, and the caller owned the unit it gives back.
     pub(crate) unsafe fn release(arena: NonNull<Self>) {
         // SAFETY: live by the caller's promise.
-        if unsafe { arena.as_ref() }.live.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if unsafe { arena.as_ref() }
+            .live
+            .fetch_sub(1, Ordering::AcqRel)
+            == 1
+        {
             // SAFETY: the last unit: no store and no handle can reach it any more; every
             // slot's value was dropped when its `refs` reached zero.
             drop(unsafe { Box::from_raw(arena.as_ptr()) });
         }
     }
 
-    /// Drops a slot's value once its last reference is gone, and gives back its unit of `live`.
+    /// Drops a slot's value once its last reference is gone, marks the slot [`VACANT`] (from
+    /// then on its store may reuse it), and gives back its unit of `live`.
     ///
     /// # Safety
     /// `refs` of `slot` just reached zero, seen with `Acquire`, by the caller; `slot` is in
     /// `chunk`, which is in a live arena.
     pub(crate) unsafe fn vacate(chunk: NonNull<SlotChunk<S, X>>, slot: NonNull<Slot<S>>) {
         // SAFETY: nobody else can reach a slot without references: it is unlinked from the
-        // store (whose reference is gone) and no handle is left.
+        // store (whose reference is gone) and no handle is left; the store reuses it only once
+        // it reads `VACANT` (with `Acquire`, after the drop). The arena outlives the marking:
+        // this caller still holds the slot's unit of `live`.
         unsafe {
             (*slot.as_ref().stored.get()).assume_init_drop();
+            slot.as_ref().refs.store(VACANT, Ordering::Release);
             Self::release(chunk.as_ref().arena);
         }
     }
 }
+
+/// A pointer to one of an arena's chunks.
+type ChunkPtr<S, X> = NonNull<SlotChunk<S, X>>;
 
 /// A counted handle to a value of type `S` with side data `X` (read through
 /// [`side`](Shared::side), allocated lazily for a store's slots).
@@ -223,7 +241,7 @@ impl<S, X> Shared<S, X> {
     }
 
     /// The slot and chunk, for a store that takes this handle's value back.
-    pub(crate) fn parts(&self) -> (NonNull<Slot<S>>, Option<NonNull<SlotChunk<S, X>>>) {
+    pub(crate) fn parts(&self) -> (NonNull<Slot<S>>, Option<ChunkPtr<S, X>>) {
         (self.slot, self.chunk)
     }
 }

@@ -33,7 +33,7 @@ use hashbrown::HashTable;
 
 use crate::chunks::{chunk_len, chunk_start, locate, Chunks};
 use crate::epoch::{self, Guard};
-use crate::shared::{Arena, Lent, Shared, SideCell, Slot, SlotChunk};
+use crate::shared::{Arena, Lent, Shared, SideCell, Slot, SlotChunk, VACANT};
 
 /// The fewest entries a table has.
 const MIN_ENTRIES: usize = 8;
@@ -174,7 +174,10 @@ enum Garbage {
     /// A removed series' slot, whose store reference is given back once no reader holds it.
     Slot(u32),
     /// A value no series uses, freed once no reader holds it.
-    Value { column: usize, id: u32 },
+    Value {
+        column: usize,
+        id: u32,
+    },
 }
 
 // SAFETY: the table pointers are owned boxes; moving them with the writer moves ownership.
@@ -507,17 +510,18 @@ pub struct Entry<'a, S, X = (), E = ()> {
 }
 
 impl<'a, S, X, E> Entry<'a, S, X, E> {
-    /// The value.
+    /// The value, borrowed from the entry: a [`Found`]'s pin (or a [`Locked`]'s lock) keeps
+    /// it alive only while the entry is borrowed.
     #[inline]
-    pub fn stored(&self) -> &'a S {
+    pub fn stored(&self) -> &S {
         // SAFETY: an entry is handed out only for a linked slot (or one in its grace period)
         // while the caller is pinned or holds the lock, so the store's reference is held.
         unsafe { self.slot.get() }
     }
 
-    /// The label values.
+    /// The label values, borrowed from the entry (as for [`stored`](Self::stored)).
     #[inline]
-    pub fn key(&self) -> Key<'a> {
+    pub fn key(&self) -> Key<'_> {
         self.key
     }
 
@@ -545,9 +549,10 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
         Lent::new(wrap(std::mem::ManuallyDrop::into_inner(shared)))
     }
 
-    /// The series' metadata, when the store keeps it.
+    /// The series' metadata, when the store keeps it (borrowed from the entry, as for
+    /// [`stored`](Self::stored)).
     #[inline]
-    pub fn meta(&self) -> Option<&'a E> {
+    pub fn meta(&self) -> Option<&E> {
         let (chunk, offset) = locate(self.index);
         self.store.meta.as_ref()?.get(chunk)?.get(offset)
     }
@@ -558,6 +563,16 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
 /// in every store. From a thread-local destructor, when the thread can no longer pin, it holds
 /// the store's lock instead: then looking up or locking the same store before dropping it
 /// deadlocks.
+///
+/// What it lends is borrowed from it, so the series cannot be read once the pin is gone:
+///
+/// ```compile_fail
+/// # use vitals_index::Store;
+/// let store: Store<u64> = Store::new(1, false);
+/// store.lock().insert(1, 7, &["a"], |_| 1).unwrap();
+/// let value: &u64 = store.get(1, |key| key.get(0) == "a").unwrap().stored();
+/// println!("{value}");
+/// ```
 pub struct Found<'a, S, X = (), E = ()> {
     entry: Entry<'a, S, X, E>,
     _hold: Hold<'a>,
@@ -656,10 +671,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
 
     /// The number of distinct values label `label` has among the series.
     pub fn distinct(&self, label: usize) -> usize {
-        self.writer
-            .columns
-            .get(label)
-            .map_or(0, |c| c.ids.len())
+        self.writer.columns.get(label).map_or(0, |c| c.ids.len())
     }
 
     /// Adds a series of `values` (one per label) holding `stored` under `hash`; the caller
@@ -792,8 +804,9 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         Some(index)
     }
 
-    /// Moves the held slots that no handle holds any more to the free list. Scanning waits
-    /// until the held list has doubled since the last scan, so its cost per insert is constant.
+    /// Moves the held slots that no handle holds any more, and whose value is dropped
+    /// ([`VACANT`]), to the free list. Scanning waits until the held list has doubled since the
+    /// last scan, so its cost per insert is constant.
     fn scan_held(&mut self) {
         let held = std::mem::take(&mut self.writer.held);
         let mut still = Vec::with_capacity(held.len());
@@ -801,7 +814,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
             let free = self
                 .store
                 .entry(index as usize)
-                .is_some_and(|e| e.slot.refs.load(Ordering::Acquire) == 0);
+                .is_some_and(|e| e.slot.refs.load(Ordering::Acquire) == VACANT);
             if free {
                 self.writer.free.push(index);
             } else {
