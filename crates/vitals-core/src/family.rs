@@ -619,10 +619,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
 
     fn stats(&self) -> FamilyStats {
         let locked = self.series.lock();
-        let per_series: usize = locked
-            .iter()
-            .map(|s| M::lend(&s, Metric::heap_bytes))
-            .sum();
+        let per_series: usize = locked.iter().map(|s| M::lend(&s, Metric::heap_bytes)).sum();
         let bytes = per_series
             + locked.heap_bytes()
             + self.dense.len() * std::mem::size_of::<DenseSlot<M>>();

@@ -5,7 +5,7 @@
 //! cell lives in its store's slot, beside the next series' cell, not in an allocation of its
 //! own, so a series costs its value and not an allocation's header, a pointer to it and the
 //! allocator's rounding. A handle to a series is a pointer to the slot and one to the slot's
-//! chunk; the chunk knows its arena, which lives while the store or any handle does.
+//! arena, which lives while the store or any handle does.
 
 use std::cell::UnsafeCell;
 use std::mem::{ManuallyDrop, MaybeUninit};
@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use crate::chunks::Chunks;
+use crate::chunks::{chunk_len, locate, unpack, Chunks};
 
 /// Past this many references a clone aborts, as `Arc`'s does past `isize::MAX`: the count
 /// must never wrap to zero while handles remain.
@@ -31,14 +31,19 @@ pub(crate) const VACANT: u32 = u32::MAX;
 pub(crate) struct Slot<S> {
     /// The count; 0 while the value is being dropped, then [`VACANT`].
     pub(crate) refs: AtomicU32,
+    /// The slot's number in its store (0 for a standalone value): what a handle finds the
+    /// slot's side data by. It sits in what would be padding before an 8-byte value.
+    pub(crate) index: u32,
     /// Live while `refs` is a count above zero.
     pub(crate) stored: UnsafeCell<MaybeUninit<S>>,
 }
 
 impl<S> Slot<S> {
-    pub(crate) fn vacant() -> Self {
+    /// Slot number `index`, empty.
+    pub(crate) fn vacant(index: u32) -> Self {
         Self {
             refs: AtomicU32::new(VACANT),
+            index,
             stored: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
@@ -70,32 +75,8 @@ pub(crate) struct SideCell<X>(pub(crate) UnsafeCell<X>);
 // one write, a reset, happens when no handle to the slot exists.
 unsafe impl<X: Sync> Sync for SideCell<X> {}
 
-/// One chunk of an arena's slots, with the interned keys and the side data of each.
-pub(crate) struct SlotChunk<S, X> {
-    pub(crate) arena: NonNull<Arena<S, X>>,
-    /// The number of the chunk's first slot.
-    pub(crate) first: usize,
-    pub(crate) slots: Box<[Slot<S>]>,
-    /// `key_len` value ids per slot.
-    pub(crate) keys: Box<[AtomicU32]>,
-    /// Allocated at the first use of any slot's side data in the chunk.
-    pub(crate) side: OnceLock<Box<[SideCell<X>]>>,
-}
-
-// SAFETY: a chunk hands out `&S` and `&X` to any thread and its slots' values are dropped on
-// whichever thread lets go of them last, as with an `Arc<S>`; the arena pointer is to a
-// structure of atomics and chunks with the same requirements.
-unsafe impl<S: Send + Sync, X: Send + Sync> Send for SlotChunk<S, X> {}
-// SAFETY: as for `Send`.
-unsafe impl<S: Send + Sync, X: Send + Sync> Sync for SlotChunk<S, X> {}
-
-impl<S, X> SlotChunk<S, X> {
-    /// Where `slot` is in this chunk.
-    fn offset_of(&self, slot: NonNull<Slot<S>>) -> usize {
-        let base = self.slots.as_ptr() as usize;
-        (slot.as_ptr() as usize - base) / std::mem::size_of::<Slot<S>>().max(1)
-    }
-}
+/// The side data of one chunk of slots, allocated at the first use of any of them.
+pub(crate) type SideChunk<X> = OnceLock<Box<[SideCell<X>]>>;
 
 /// A store's slots, shared by the store and every handle to one of them: it is freed when the
 /// store is gone and no slot has a reference left.
@@ -103,9 +84,16 @@ pub(crate) struct Arena<S, X> {
     /// One for the store, plus one per slot with a live value (`refs` a count above zero, or
     /// zero while the value is being dropped).
     pub(crate) live: AtomicUsize,
-    pub(crate) chunks: Chunks<SlotChunk<S, X>>,
-    pub(crate) key_len: usize,
+    pub(crate) slots: Chunks<Slot<S>>,
+    /// Per chunk of slots (by its number), its side data.
+    pub(crate) sides: Chunks<SideChunk<X>>,
 }
+
+// SAFETY: an arena hands out `&S` and `&X` to any thread and its slots' values are dropped on
+// whichever thread lets go of them last, as with an `Arc<S>`.
+unsafe impl<S: Send + Sync, X: Send + Sync> Send for Arena<S, X> {}
+// SAFETY: as for `Send`.
+unsafe impl<S: Send + Sync, X: Send + Sync> Sync for Arena<S, X> {}
 
 impl<S, X> Arena<S, X> {
     /// Drops one of `live`; frees the arena when it was the last.
@@ -130,8 +118,8 @@ impl<S, X> Arena<S, X> {
     ///
     /// # Safety
     /// `refs` of `slot` just reached zero, seen with `Acquire`, by the caller; `slot` is in
-    /// `chunk`, which is in a live arena.
-    pub(crate) unsafe fn vacate(chunk: NonNull<SlotChunk<S, X>>, slot: NonNull<Slot<S>>) {
+    /// `arena`, which is live.
+    pub(crate) unsafe fn vacate(arena: NonNull<Self>, slot: NonNull<Slot<S>>) {
         // SAFETY: nobody else can reach a slot without references: it is unlinked from the
         // store (whose reference is gone) and no handle is left; the store reuses it only once
         // it reads `VACANT` (with `Acquire`, after the drop). The arena outlives the marking:
@@ -139,13 +127,13 @@ impl<S, X> Arena<S, X> {
         unsafe {
             (*slot.as_ref().stored.get()).assume_init_drop();
             slot.as_ref().refs.store(VACANT, Ordering::Release);
-            Self::release(chunk.as_ref().arena);
+            Self::release(arena);
         }
     }
 }
 
-/// A pointer to one of an arena's chunks.
-type ChunkPtr<S, X> = NonNull<SlotChunk<S, X>>;
+/// A pointer to a store's arena.
+type ArenaPtr<S, X> = NonNull<Arena<S, X>>;
 
 /// A counted handle to a value of type `S` with side data `X` (read through
 /// [`side`](Shared::side), allocated lazily for a store's slots).
@@ -162,8 +150,8 @@ type ChunkPtr<S, X> = NonNull<SlotChunk<S, X>>;
 /// ```
 pub struct Shared<S, X = ()> {
     slot: NonNull<Slot<S>>,
-    /// The slot's chunk, or `None` for a standalone box.
-    chunk: Option<NonNull<SlotChunk<S, X>>>,
+    /// The slot's arena, or `None` for a standalone box.
+    arena: Option<NonNull<Arena<S, X>>>,
 }
 
 // SAFETY: as for `Arc<S>`: the value is shared between threads (`Sync`) and dropped by the
@@ -178,32 +166,40 @@ impl<S, X: Default> Shared<S, X> {
         let boxed = Box::new(Standalone {
             slot: Slot {
                 refs: AtomicU32::new(1),
+                index: 0,
                 stored: UnsafeCell::new(MaybeUninit::new(value)),
             },
             side: X::default(),
         });
         Self {
             slot: NonNull::from(Box::leak(boxed)).cast(),
-            chunk: None,
+            arena: None,
         }
     }
 
-    /// The side data: in the box of a standalone value; for a store's slot, in an array its
-    /// chunk allocates at the first call for any of its slots.
+    /// The side data: in the box of a standalone value; for a store's slot, in an array the
+    /// slot's chunk allocates at the first call for any of its slots.
     pub fn side(&self) -> &X {
-        match self.chunk {
+        match self.arena {
             // SAFETY: a standalone slot is the start of a live `Standalone` box (this handle
             // holds a reference).
             None => unsafe { &(*self.slot.cast::<Standalone<S, X>>().as_ptr()).side },
-            Some(chunk) => {
-                // SAFETY: the chunk lives while its arena does, which this handle keeps.
-                let chunk = unsafe { chunk.as_ref() };
-                let side = chunk.side.get_or_init(|| {
-                    (0..chunk.slots.len())
+            Some(arena) => {
+                // SAFETY: this handle keeps the arena alive, and the slot (with its number).
+                let (arena, index) = unsafe { (arena.as_ref(), self.slot.as_ref().index) };
+                let (chunk, offset) = unpack(index as usize);
+                let (at, within) = locate(chunk);
+                // SAFETY: the slot's chunk was pushed, and its side chunk with it, before the
+                // slot was handed out (which this handle's existence shows).
+                let side = unsafe { &*arena.sides.run(at, within) };
+                let side = side.get_or_init(|| {
+                    (0..chunk_len(chunk))
                         .map(|_| SideCell(UnsafeCell::new(X::default())))
                         .collect()
                 });
-                let cell = &side[chunk.offset_of(self.slot)];
+                let Some(cell) = side.get(offset) else {
+                    unreachable_side()
+                };
                 // SAFETY: written only when the slot has no reference (see `SideCell`).
                 unsafe { &*cell.0.get() }
             }
@@ -215,23 +211,23 @@ impl<S, X> Shared<S, X> {
     /// A new handle to a slot of a store.
     ///
     /// # Safety
-    /// `slot` is in `chunk`, and its `refs` is above zero for as long as this call runs.
-    pub(crate) unsafe fn counted(chunk: &SlotChunk<S, X>, slot: &Slot<S>) -> Self {
+    /// `slot` is in `arena`, and its `refs` is above zero for as long as this call runs.
+    pub(crate) unsafe fn counted(arena: NonNull<Arena<S, X>>, slot: &Slot<S>) -> Self {
         let before = slot.refs.fetch_add(1, Ordering::Relaxed);
         if before > MAX_REFS {
             std::process::abort();
         }
         Self {
             slot: NonNull::from(slot),
-            chunk: Some(NonNull::from(chunk)),
+            arena: Some(arena),
         }
     }
 
     /// A handle to a slot that does not count itself: it must never be dropped.
-    pub(crate) fn uncounted(chunk: &SlotChunk<S, X>, slot: &Slot<S>) -> ManuallyDrop<Self> {
+    pub(crate) fn uncounted(arena: NonNull<Arena<S, X>>, slot: &Slot<S>) -> ManuallyDrop<Self> {
         ManuallyDrop::new(Self {
             slot: NonNull::from(slot),
-            chunk: Some(NonNull::from(chunk)),
+            arena: Some(arena),
         })
     }
 
@@ -240,9 +236,10 @@ impl<S, X> Shared<S, X> {
         a.slot == b.slot
     }
 
-    /// The slot and chunk, for a store that takes this handle's value back.
-    pub(crate) fn parts(&self) -> (NonNull<Slot<S>>, Option<ChunkPtr<S, X>>) {
-        (self.slot, self.chunk)
+    /// The slot and its arena, for a store that takes this handle's value back.
+    pub(crate) fn parts(&self) -> (&Slot<S>, Option<ArenaPtr<S, X>>) {
+        // SAFETY: this handle holds a reference.
+        (unsafe { self.slot.as_ref() }, self.arena)
     }
 }
 
@@ -267,7 +264,7 @@ impl<S, X> Clone for Shared<S, X> {
         }
         Self {
             slot: self.slot,
-            chunk: self.chunk,
+            arena: self.arena,
         }
     }
 }
@@ -281,14 +278,14 @@ impl<S, X> Drop for Shared<S, X> {
         }
         // The last reference: see every other holder's writes before dropping the value.
         fence(Ordering::Acquire);
-        match self.chunk {
+        match self.arena {
             // SAFETY: a standalone slot is the start of the `Standalone` box it was made in.
             None => unsafe {
                 (*slot.stored.get()).assume_init_drop();
                 drop(Box::from_raw(self.slot.cast::<Standalone<S, X>>().as_ptr()));
             },
             // SAFETY: the count reached zero here, after the `Acquire` fence.
-            Some(chunk) => unsafe { Arena::vacate(chunk, self.slot) },
+            Some(arena) => unsafe { Arena::vacate(arena, self.slot) },
         }
     }
 }
@@ -297,6 +294,12 @@ impl<S: std::fmt::Debug, X> std::fmt::Debug for Shared<S, X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         (**self).fmt(f)
     }
+}
+
+/// A side chunk always has a cell per slot of its chunk.
+#[cold]
+fn unreachable_side() -> ! {
+    unreachable!("a slot's offset is within its chunk")
 }
 
 /// A handle lent for a borrow: it derefs to `T` and is never dropped (it holds no count of

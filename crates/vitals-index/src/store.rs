@@ -31,9 +31,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use hashbrown::HashTable;
 
-use crate::chunks::{chunk_len, chunk_start, locate, Chunks};
+use crate::chunks::{chunk_len, chunk_start, locate, pack, unpack, Chunks};
 use crate::epoch::{self, Guard};
-use crate::shared::{Arena, Lent, Shared, SideCell, Slot, SlotChunk, VACANT};
+use crate::shared::{Arena, Lent, Shared, SideCell, Slot, VACANT};
 
 /// The fewest entries a table has.
 const MIN_ENTRIES: usize = 8;
@@ -46,9 +46,10 @@ const LARGE_TABLE: usize = 1 << 16;
 /// Bits of a table entry that hold the slot number (plus one).
 const SLOT_BITS: u32 = 24;
 
-/// The most series a store holds: slot numbers plus one fit in [`SLOT_BITS`] bits, short of
-/// the all-ones pattern a tombstone may share.
-pub const MAX_SERIES: usize = (1 << SLOT_BITS) - 2;
+/// The most series a store holds: their [packed](crate::chunks::pack) slot numbers plus one
+/// fit in [`SLOT_BITS`] bits, short of the all-ones pattern a tombstone may share (chunks
+/// `0..16383`: the 2,040 slots of the eight small ones, then 1,024 each).
+pub const MAX_SERIES: usize = 2040 + (16_383 - 8) * 1024;
 
 const EMPTY: u32 = 0;
 const TOMBSTONE: u32 = u32::MAX;
@@ -107,9 +108,12 @@ pub enum InsertError {
 pub struct Store<S, X = (), E = ()> {
     arena: NonNull<Arena<S, X>>,
     table: AtomicPtr<Table>,
+    /// Per slot, its values' ids, one per label. Here rather than in the arena: only lookups
+    /// and the writer read keys, never handles, and a lookup reaches them in two loads.
+    keys: Chunks<AtomicU32>,
     columns: Box<[Column]>,
     /// Per-slot metadata, in chunks like the slots', when the store was made to track it.
-    meta: Option<Chunks<Box<[E]>>>,
+    meta: Option<Chunks<E>>,
     writer: Mutex<Writer>,
     /// The number of series, readable without the lock.
     len: AtomicUsize,
@@ -130,14 +134,56 @@ struct Table {
 
 /// One label's interned values.
 struct Column {
-    values: Chunks<Box<[ValueCell]>>,
+    values: Chunks<ValueCell>,
 }
 
 /// An interned value: written only while no series (and no reader) can use its id.
-struct ValueCell(UnsafeCell<Option<Box<str>>>);
+struct ValueCell(UnsafeCell<Value>);
 
 // SAFETY: see `ValueCell`: shared access only reads.
 unsafe impl Sync for ValueCell {}
+
+/// Bytes of a value kept in its cell rather than on the heap: most label values (methods,
+/// status codes, route templates) fit, and a lookup then compares them where it read their
+/// length, without following a pointer.
+const INLINE: usize = 20;
+
+/// A value's bytes: inline up to [`INLINE`], else on the heap.
+#[derive(Default)]
+struct Value {
+    len: u32,
+    inline: [u8; INLINE],
+    heap: Option<Box<str>>,
+}
+
+impl Value {
+    fn new(value: &str) -> Self {
+        let mut inline = [0; INLINE];
+        let heap = match inline.get_mut(..value.len()) {
+            Some(to) => {
+                to.copy_from_slice(value.as_bytes());
+                None
+            }
+            None => Some(Box::from(value)),
+        };
+        Self {
+            // A value over 4 GiB is not a label value; such a length saturates, and the value
+            // is kept (and compared) on the heap.
+            len: u32::try_from(value.len()).unwrap_or(u32::MAX),
+            inline,
+            heap,
+        }
+    }
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self.inline.get(..self.len as usize) {
+            // SAFETY: copied whole from a `&str` by `new`.
+            Some(bytes) if self.heap.is_none() => unsafe { std::str::from_utf8_unchecked(bytes) },
+            _ => self.heap.as_deref().unwrap_or(""),
+        }
+    }
+}
 
 /// What only the lock holder touches.
 struct Writer {
@@ -164,8 +210,11 @@ struct Writer {
 struct ColumnWriter {
     /// Value ids, by the hash of their string.
     ids: HashTable<u32>,
-    /// Per id, the number of linked series using it (0: free or awaiting its epoch).
+    /// Per id, the number of linked series using it (0: free, unused or awaiting its epoch).
+    /// Ids are [`pack`]ed numbers, so this has gaps.
     uses: Vec<u32>,
+    /// Ids handed out so far, as dense numbers.
+    next: usize,
     free: Vec<u32>,
 }
 
@@ -192,18 +241,19 @@ impl<S, X, E> Store<S, X, E> {
     {
         let arena = Box::new(Arena {
             live: AtomicUsize::new(1),
-            chunks: Chunks::new(),
-            key_len: labels,
+            slots: Chunks::new(1),
+            sides: Chunks::new(1),
         });
         Self {
             arena: NonNull::from(Box::leak(arena)),
             table: AtomicPtr::new(Box::into_raw(Table::new(MIN_ENTRIES))),
+            keys: Chunks::new(labels),
             columns: (0..labels)
                 .map(|_| Column {
-                    values: Chunks::new(),
+                    values: Chunks::new(1),
                 })
                 .collect(),
-            meta: meta.then(Chunks::new),
+            meta: meta.then(|| Chunks::new(1)),
             writer: Mutex::new(Writer {
                 slots: 0,
                 linked: Vec::new(),
@@ -215,6 +265,7 @@ impl<S, X, E> Store<S, X, E> {
                     .map(|_| ColumnWriter {
                         ids: HashTable::new(),
                         uses: Vec::new(),
+                        next: 0,
                         free: Vec::new(),
                     })
                     .collect(),
@@ -293,20 +344,23 @@ impl<S, X, E> Store<S, X, E> {
         }
     }
 
-    /// Slot `index`, which the caller knows was published (its table entry was seen with
-    /// `Acquire`, or the lock is held) and keeps alive.
+    /// Slot `index`, which the caller knows was handed out by `take_slot` and published (its
+    /// table entry was seen with `Acquire`, or the lock is held), and keeps alive. Every
+    /// caller passes such an index: from the table, the linked set, or the writer's lists.
     #[inline]
     fn entry(&self, index: usize) -> Option<Entry<'_, S, X, E>> {
-        let (chunk, offset) = locate(index);
-        let arena = self.arena();
-        let chunk = arena.chunks.get(chunk)?;
-        let slot = chunk.slots.get(offset)?;
-        let key_len = arena.key_len;
-        let words = chunk.keys.get(offset * key_len..(offset + 1) * key_len)?;
+        let (chunk, offset) = unpack(index);
+        // SAFETY: the slot was published, so its chunk (and the chunk of its key) was pushed
+        // before, and is seen through the caller's `Acquire` or lock; `offset` is within it.
+        let (slot, words) = unsafe {
+            let slot = &*self.arena().slots.run(chunk, offset);
+            let words =
+                std::slice::from_raw_parts(self.keys.run(chunk, offset), self.columns.len());
+            (slot, words)
+        };
         Some(Entry {
             store: self,
             index,
-            chunk,
             slot,
             key: Key {
                 words,
@@ -350,7 +404,7 @@ impl<S, X, E> Store<S, X, E> {
         };
         if entry.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
             // SAFETY: the count just reached zero, with `Acquire`.
-            unsafe { Arena::vacate(NonNull::from(entry.chunk), NonNull::from(entry.slot)) };
+            unsafe { Arena::vacate(self.arena, NonNull::from(entry.slot)) };
             true
         } else {
             false
@@ -455,14 +509,11 @@ impl<'a> Key<'a> {
     /// The value of label `label`.
     #[inline]
     pub fn get(&self, label: usize) -> &'a str {
-        let id = self
-            .words
-            .get(label)
-            .map_or(0, |w| w.load(Ordering::Relaxed));
-        self.columns
-            .get(label)
-            .and_then(|c| c.value(id))
-            .unwrap_or("")
+        match (self.words.get(label), self.columns.get(label)) {
+            // SAFETY: a key's ids are published with it (see `Column::value`).
+            (Some(id), Some(column)) => unsafe { column.value(id.load(Ordering::Relaxed)) },
+            _ => "",
+        }
     }
 
     /// The number of values.
@@ -488,15 +539,19 @@ impl std::fmt::Debug for Key<'_> {
 }
 
 impl Column {
-    /// The string of value `id`, while a series using it is reachable.
+    /// The string of value `id`, which a reachable series uses (or the writer, under its
+    /// lock, handed out).
+    ///
+    /// # Safety
+    /// `id` was published: read from the key of a series the caller reached (pinned or
+    /// locked), or handed out by the writer whose lock the caller holds.
     #[inline]
-    fn value(&self, id: u32) -> Option<&str> {
-        let (chunk, offset) = locate(id as usize);
-        let cell = self.values.get(chunk)?.get(offset)?;
-        // SAFETY: a cell is written only while no series uses its id and no reader can still
-        // hold one that did (see `Garbage::Value`); readers only follow ids of series they
-        // reached.
-        unsafe { (*cell.0.get()).as_deref() }
+    unsafe fn value(&self, id: u32) -> &str {
+        let (chunk, offset) = unpack(id as usize);
+        // SAFETY: a published id's chunk was pushed before the id was; a cell is written only
+        // while no series uses its id and no reader can still hold one that did (see
+        // `Garbage::Value`).
+        unsafe { (*(*self.values.run(chunk, offset)).0.get()).as_str() }
     }
 }
 
@@ -504,7 +559,6 @@ impl Column {
 pub struct Entry<'a, S, X = (), E = ()> {
     store: &'a Store<S, X, E>,
     index: usize,
-    chunk: &'a SlotChunk<S, X>,
     slot: &'a Slot<S>,
     key: Key<'a>,
 }
@@ -533,8 +587,8 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
     /// A counted handle to the value.
     #[inline]
     pub fn shared(&self) -> Shared<S, X> {
-        // SAFETY: the slot is in the chunk, and its count is above zero (see `stored`).
-        unsafe { Shared::counted(self.chunk, self.slot) }
+        // SAFETY: the slot is in the arena, and its count is above zero (see `stored`).
+        unsafe { Shared::counted(self.store.arena, self.slot) }
     }
 
     /// Lends a handle made by `wrap` from an uncounted [`Shared`], for as long as the entry
@@ -545,7 +599,7 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
     /// or keep it anywhere else (the `Lent` never drops the `T`).
     #[inline]
     pub unsafe fn lend<T>(&self, wrap: impl FnOnce(Shared<S, X>) -> T) -> Lent<'_, T> {
-        let shared = Shared::uncounted(self.chunk, self.slot);
+        let shared = Shared::uncounted(self.store.arena, self.slot);
         Lent::new(wrap(std::mem::ManuallyDrop::into_inner(shared)))
     }
 
@@ -553,8 +607,9 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
     /// [`stored`](Self::stored)).
     #[inline]
     pub fn meta(&self) -> Option<&E> {
-        let (chunk, offset) = locate(self.index);
-        self.store.meta.as_ref()?.get(chunk)?.get(offset)
+        let (chunk, offset) = unpack(self.index);
+        // SAFETY: a published slot's metadata chunk was pushed with its slot chunk.
+        Some(unsafe { &*self.store.meta.as_ref()?.run(chunk, offset) })
     }
 }
 
@@ -696,11 +751,13 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         // SAFETY: a free slot is this writer's alone: no reference, no reader (its last
         // series' grace period is over) and no stale value (dropped at zero).
         unsafe { (*entry.slot.stored.get()).write(stored) };
-        if let Some(side) = entry.chunk.side.get() {
-            if let Some(cell) = side.get(index - entry.chunk.first) {
-                // SAFETY: as above: no handle to the slot exists to read its side data.
-                unsafe { reset(cell) };
-            }
+        let (chunk, offset) = unpack(index);
+        let (at, within) = locate(chunk);
+        // SAFETY: the side chunk was pushed with the slot's chunk, under this lock.
+        let side = unsafe { &*self.store.arena().sides.run(at, within) };
+        if let Some(cell) = side.get().and_then(|cells| cells.get(offset)) {
+            // SAFETY: as above: no handle to the slot exists to read its side data.
+            unsafe { reset(cell) };
         }
         entry.slot.refs.store(1, Ordering::Relaxed);
         self.store.arena().live.fetch_add(1, Ordering::Relaxed);
@@ -720,18 +777,11 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if values.len() != self.store.columns.len() {
             return Err(InsertError::Values);
         }
-        let (slot, chunk) = shared.parts();
-        let Some(chunk) = chunk else {
-            return Err(InsertError::Foreign);
-        };
-        // SAFETY: the handle keeps its chunk's arena alive.
-        let chunk = unsafe { chunk.as_ref() };
-        if chunk.arena != self.store.arena {
+        let (slot, arena) = shared.parts();
+        if arena != Some(self.store.arena) {
             return Err(InsertError::Foreign);
         }
-        let index = chunk.first
-            + (slot.as_ptr() as usize - chunk.slots.as_ptr() as usize)
-                / std::mem::size_of::<Slot<S>>().max(1);
+        let index = slot.index as usize;
         if self.is_linked(index) {
             return Err(InsertError::Foreign);
         }
@@ -770,7 +820,8 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         self.store.len.store(len, Ordering::Relaxed);
     }
 
-    /// A slot for a new series: a free one, else one that handles let go of, else a new one.
+    /// A slot for a new series (its [`pack`]ed number): a free one, else one that handles let
+    /// go of, else a new one.
     fn take_slot(&mut self) -> Option<usize> {
         if self.writer.free.is_empty() && self.writer.held.len() >= self.writer.held_scan {
             self.scan_held();
@@ -782,26 +833,26 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if index >= MAX_SERIES {
             return None;
         }
-        let (chunk, _) = locate(index);
-        let arena = self.store.arena();
-        if arena.chunks.get(chunk).is_none() {
-            let len = chunk_len(chunk);
-            let new = Box::new(SlotChunk {
-                arena: self.store.arena,
-                first: chunk_start(chunk),
-                slots: (0..len).map(|_| Slot::vacant()).collect(),
-                keys: (0..len * arena.key_len)
-                    .map(|_| AtomicU32::new(0))
-                    .collect(),
-                side: OnceLock::new(),
+        let (chunk, offset) = locate(index);
+        if offset == 0 {
+            // The first slot of a new chunk: push it, its keys, its side data's place and its
+            // metadata (in that order: all are there before the slot is published).
+            let arena = self.store.arena();
+            let mut next = pack(chunk_start(chunk)) as u32;
+            arena.slots.push(|| {
+                next += 1;
+                Slot::vacant(next - 1)
             });
-            arena.chunks.push(new);
+            self.store.keys.push(|| AtomicU32::new(0));
+            if !arena.sides.has(locate(chunk).0) {
+                arena.sides.push(OnceLock::new);
+            }
             if let Some(meta) = &self.store.meta {
-                meta.push(Box::new((0..len).map(|_| E::default()).collect()));
+                meta.push(E::default);
             }
         }
         self.writer.slots = index + 1;
-        Some(index)
+        Some(pack(index))
     }
 
     /// Moves the held slots that no handle holds any more, and whose value is dropped
@@ -835,9 +886,10 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
             .zip(self.store.columns.iter())
         {
             let hash = writer.hasher.hash_one(value);
+            // SAFETY: the ids in the writer's table are live, handed out under this lock.
             let found = column
                 .ids
-                .find(hash, |&id| col.value(id) == Some(value))
+                .find(hash, |&id| unsafe { col.value(id) } == *value)
                 .copied();
             let id = match found {
                 Some(id) => id,
@@ -845,28 +897,27 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                     let id = match column.free.pop() {
                         Some(id) => id,
                         None => {
-                            let id = column.uses.len() as u32;
-                            column.uses.push(0);
-                            let (chunk, _) = locate(id as usize);
-                            if col.values.get(chunk).is_none() {
-                                col.values.push(Box::new(
-                                    (0..chunk_len(chunk))
-                                        .map(|_| ValueCell(UnsafeCell::new(None)))
-                                        .collect(),
-                                ));
+                            let dense = column.next;
+                            column.next += 1;
+                            if locate(dense).1 == 0 {
+                                col.values
+                                    .push(|| ValueCell(UnsafeCell::new(Value::default())));
                             }
-                            id
+                            let id = pack(dense);
+                            if column.uses.len() <= id {
+                                column.uses.resize(id + 1, 0);
+                            }
+                            id as u32
                         }
                     };
-                    let (chunk, offset) = locate(id as usize);
-                    if let Some(cell) = col.values.get(chunk).and_then(|c| c.get(offset)) {
-                        // SAFETY: a fresh or freed id: no series uses it and no reader can
-                        // hold it (a freed one waited out its grace period).
-                        unsafe { *cell.0.get() = Some(Box::from(*value)) };
-                    }
+                    let (chunk, offset) = unpack(id as usize);
+                    // SAFETY: a fresh or freed id: its chunk was pushed, no series uses it and
+                    // no reader can hold it (a freed one waited out its grace period).
+                    unsafe { *(*col.values.run(chunk, offset)).0.get() = Value::new(value) };
                     let hasher = &writer.hasher;
                     column.ids.insert_unique(hash, id, |&other| {
-                        hasher.hash_one(col.value(other).unwrap_or(""))
+                        // SAFETY: as for `find`.
+                        hasher.hash_one(unsafe { col.value(other) })
                     });
                     id
                 }
@@ -932,8 +983,9 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if *uses > 0 {
             return;
         }
-        if let Some(value) = self.store.columns.get(column).and_then(|c| c.value(id)) {
-            let hash = writer.hasher.hash_one(value);
+        if let Some(c) = self.store.columns.get(column) {
+            // SAFETY: the id was handed out under this lock and its value is not freed yet.
+            let hash = writer.hasher.hash_one(unsafe { c.value(id) });
             if let Ok(found) = col.ids.find_entry(hash, |&other| other == id) {
                 found.remove();
             }
@@ -946,44 +998,59 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
     /// caller's to count).
     pub fn heap_bytes(&self) -> usize {
         let arena = self.store.arena();
-        let chunks = locate(self.writer.slots.saturating_sub(1)).0 + 1;
-        let chunks = if self.writer.slots == 0 { 0 } else { chunks };
-        let slot_bytes: usize = (0..chunks)
-            .filter_map(|c| arena.chunks.get(c))
-            .map(|c| {
-                std::mem::size_of::<SlotChunk<S, X>>()
-                    + c.slots.len() * std::mem::size_of::<Slot<S>>()
-                    + c.keys.len() * 4
-                    + c.side
-                        .get()
-                        .map_or(0, |s| s.len() * std::mem::size_of::<SideCell<X>>())
-                    + if self.store.meta.is_some() {
-                        c.slots.len() * std::mem::size_of::<E>()
-                    } else {
-                        0
-                    }
+        let slots = self.writer.slots;
+        let chunks = if slots == 0 {
+            0
+        } else {
+            locate(slots - 1).0 + 1
+        };
+        let runs: usize = (0..chunks).map(chunk_len).sum();
+        let sides: usize = (0..chunks)
+            .map(|chunk| {
+                let (at, within) = locate(chunk);
+                // SAFETY: the side chunk of every pushed slot chunk was pushed, under this lock.
+                let side = unsafe { &*arena.sides.run(at, within) };
+                side.get()
+                    .map_or(0, |cells| cells.len() * std::mem::size_of::<SideCell<X>>())
             })
             .sum();
+        let meta = if self.store.meta.is_some() {
+            runs * std::mem::size_of::<E>()
+        } else {
+            0
+        };
         let values: usize = self
             .writer
             .columns
             .iter()
             .zip(self.store.columns.iter())
             .map(|(w, c)| {
-                let cells = (0..w.uses.len())
-                    .map(|id| c.value(id as u32).map_or(0, str::len))
-                    .sum::<usize>();
-                cells
+                let cells = if w.next == 0 {
+                    0
+                } else {
+                    (0..=locate(w.next - 1).0).map(chunk_len).sum::<usize>()
+                };
+                let heap: usize = (0..w.uses.len())
+                    .filter(|&id| w.uses.get(id).is_some_and(|&u| u > 0))
+                    // SAFETY: an id in use was handed out under this lock.
+                    .map(|id| unsafe { c.value(id as u32) }.len())
+                    .filter(|&len| len > INLINE)
+                    .sum();
+                cells * std::mem::size_of::<ValueCell>()
+                    + heap
                     + w.uses.capacity() * 4
                     + w.ids.capacity() * 5
-                    + w.uses.len() * std::mem::size_of::<ValueCell>()
                     + c.values.dir_bytes()
             })
             .sum();
         self.store.table().entries.len() * 4
-            + slot_bytes
+            + runs * (std::mem::size_of::<Slot<S>>() + self.store.keys.stride() * 4)
+            + sides
+            + meta
             + values
-            + arena.chunks.dir_bytes()
+            + arena.slots.dir_bytes()
+            + arena.sides.dir_bytes()
+            + self.store.keys.dir_bytes()
             + self.writer.linked.capacity() * 8
             + (self.writer.free.capacity() + self.writer.held.capacity()) * 4
     }
@@ -1047,16 +1114,11 @@ impl<S, X, E> Locked<'_, S, X, E> {
                     }
                 }
                 Garbage::Value { column, id } => {
-                    let (chunk, offset) = locate(id as usize);
-                    let cell = self
-                        .store
-                        .columns
-                        .get(column)
-                        .and_then(|c| c.values.get(chunk))
-                        .and_then(|c| c.get(offset));
-                    if let Some(cell) = cell {
-                        // SAFETY: no series uses the id and no reader can hold it.
-                        unsafe { *cell.0.get() = None };
+                    let (chunk, offset) = unpack(id as usize);
+                    if let Some(c) = self.store.columns.get(column) {
+                        // SAFETY: the id was handed out (its chunk pushed) under this lock; no
+                        // series uses it and no reader can hold it.
+                        unsafe { *(*c.values.run(chunk, offset)).0.get() = Value::default() };
                     }
                     if let Some(col) = self.writer.columns.get_mut(column) {
                         col.free.push(id);

@@ -488,7 +488,11 @@ fn a_removed_series_slot_is_reused_once_its_grace_period_ends() {
     let entry = locked
         .insert(hash(&values), Tracked::new(101, &drops), &values, rehash)
         .unwrap();
-    assert_eq!(entry.index(), 8);
+    assert!(
+        entry.index() > 7,
+        "a slot of the next chunk: {}",
+        entry.index()
+    );
     assert!(locked.heap_bytes() > before);
     drop(locked);
     let found = store.get(hash(&removed), eq(&removed)).unwrap();
@@ -567,7 +571,10 @@ fn a_slot_is_not_reused_while_a_handle_holds_it() {
         .unwrap()
         .index();
     assert!(!held.contains(&index) && index != sentinel, "slot {index}");
-    assert_eq!(index, HELD as usize + 1);
+    assert!(
+        !released.contains(&index) && !reused.contains(&index),
+        "slot {index}"
+    );
     drop(locked);
     // The kept handles' slots were not reused, and they still read their own values.
     for handle in &kept {

@@ -1,4 +1,3 @@
-
 use vitals_index::Shared;
 
 use super::{sealed, slot_handle, Metric};
