@@ -26,7 +26,9 @@ use vitals_index::{Entry, InsertError, Key, Locked, Store};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{push_label, Hashed, LabelHasher, LabelSet, SetValues, Values};
+use crate::labels::{
+    escape_label_value, push_label, Hashed, LabelHasher, LabelSet, SetValues, Values,
+};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -103,6 +105,10 @@ pub(crate) struct FamilyCore<M: Metric> {
     label_names: Box<[Box<str>]>,
     /// The registry's constant labels, rendered; the prefix of every series' label text.
     const_text: Box<str>,
+    /// Per label, what its value follows in a series' label text: the previous value's
+    /// closing quote and a comma unless it comes first (a comma after constant labels), the
+    /// name and `="`.
+    label_prefixes: Box<[Box<str>]>,
     options: M::Options,
     /// Randomly seeded per family, so label values chosen by an attacker cannot be aimed at
     /// one bucket; equality is always confirmed, so a collision is never a merge.
@@ -215,10 +221,25 @@ impl<M: Metric> FamilyCore<M> {
                 live: AtomicBool::new(false),
             })
             .collect();
+        let label_prefixes = label_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let before = if i > 0 {
+                    "\","
+                } else if !settings.const_text.is_empty() {
+                    ","
+                } else {
+                    ""
+                };
+                format!("{before}{name}=\"").into_boxed_str()
+            })
+            .collect();
         Self {
             desc,
             series: Store::new(label_names.len(), settings.idle_expiry.is_some()),
             label_names,
+            label_prefixes,
             const_text: settings.const_text.into_boxed_str(),
             options,
             hasher: LabelHasher::new(),
@@ -273,13 +294,18 @@ impl<M: Metric> FamilyCore<M> {
         let kept = dense
             .filter(|s| !s.live.load(Ordering::Acquire))
             .and_then(|s| s.handle.get());
-        let inserted = match kept {
-            Some(handle) => match (handle.shared(), handle.as_stored()) {
-                (Some(shared), _) => locked.relink(shared, hash, &owned, rehash),
-                (None, Some(stored)) => locked.insert(hash, stored, &owned, rehash),
-                (None, None) => Err(InsertError::Foreign),
-            },
-            None => locked.insert(hash, M::new_stored(&self.options), &owned, rehash),
+        let relinked = match kept.map(|h| (h.shared(), h.as_stored())) {
+            Some((Some(shared), _)) => Some(locked.relink(shared, hash, &owned, rehash)),
+            Some((None, Some(stored))) => Some(locked.insert(hash, stored, &owned, rehash)),
+            _ => None,
+        };
+        let inserted = match relinked {
+            // A slot that cannot be put back yet (see `InsertError::Foreign`), or none kept: a
+            // new series.
+            None | Some(Err(InsertError::Foreign)) => {
+                locked.insert(hash, M::new_stored(&self.options), &owned, rehash)
+            }
+            Some(result) => result,
         };
         let series = match inserted {
             Ok(series) => series,
@@ -342,6 +368,25 @@ impl<M: Metric> FamilyCore<M> {
             return None;
         }
         Some(handle)
+    }
+
+    /// A series' label text, from its interned values, in `text` (cleared): as
+    /// [`render`](Self::render), without scanning values that need no escaping (the store
+    /// knows which). What every scrape does for every series, so kept to copies.
+    #[inline]
+    fn render_key(&self, key: &Key<'_>, text: &mut String) {
+        text.clear();
+        text.push_str(&self.const_text);
+        for (label, prefix) in self.label_prefixes.iter().enumerate() {
+            text.push_str(prefix);
+            match key.get_plain(label) {
+                (value, true) => text.push_str(value),
+                (value, false) => escape_label_value(value, text),
+            }
+        }
+        if !self.label_prefixes.is_empty() {
+            text.push('"');
+        }
     }
 
     /// `name="value",...` for these values, constant labels first, in `text` (cleared).
@@ -599,10 +644,13 @@ impl<M: Metric> Collect for FamilyCore<M> {
         // One buffer for every series' labels: the text is written from the interned values
         // as the series is visited, and never kept. Per thread and kept from scrape to scrape,
         // so encoding allocates nothing once it has seen the longest label text.
-        let mut text = LABEL_TEXT.take();
+        // `try_with`: a visit from a thread-local destructor, after this one is gone, allocates.
+        let mut text = LABEL_TEXT
+            .try_with(std::cell::Cell::take)
+            .unwrap_or_default();
         let locked = self.series.lock();
         for series in locked.iter() {
-            self.render(&series.key(), &mut text);
+            self.render_key(&series.key(), &mut text);
             M::lend(&series, |metric| metric.visit(&text, visitor));
         }
         drop(locked);
@@ -614,7 +662,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             self.render(&OverflowValues(self.label_names.len()), &mut text);
             overflow.visit(&text, visitor);
         }
-        LABEL_TEXT.set(text);
+        let _ = LABEL_TEXT.try_with(|kept| kept.set(text));
     }
 
     fn stats(&self) -> FamilyStats {

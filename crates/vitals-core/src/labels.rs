@@ -248,7 +248,9 @@ pub const fn cardinality_product(parts: &[Option<usize>]) -> Option<usize> {
 /// ```
 pub fn escape_label_value(value: &str, out: &mut String) {
     let mut rest = value;
-    while let Some(pos) = rest.find(['\\', '"', '\n']) {
+    // A byte search: `str::find` with a `[char; 3]` pattern decodes characters one by one, and
+    // this runs for every label value of every series a scrape writes.
+    while let Some(pos) = rest.bytes().position(|b| matches!(b, b'\\' | b'"' | b'\n')) {
         out.push_str(&rest[..pos]);
         out.push_str(match rest.as_bytes()[pos] {
             b'\\' => "\\\\",

@@ -111,8 +111,9 @@ pub struct FamilyStats {
     pub overflowed: u64,
     /// Series removed by idle expiry since the family was registered.
     pub expired: u64,
-    /// An estimate of the heap bytes the family's series use: label text, label values,
-    /// index, and the instruments' cells. Allocator overhead not included.
+    /// An estimate of the heap bytes the family's series use: their slots (the counters' and
+    /// gauges' cells are in them), keys, interned label values, table, and the other
+    /// instruments' cells. Allocator overhead not included.
     pub heap_bytes: usize,
 }
 

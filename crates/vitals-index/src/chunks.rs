@@ -56,6 +56,13 @@ pub(crate) fn unpack(packed: usize) -> (usize, usize) {
     (packed >> OFFSET_BITS, packed & (LARGEST - 1))
 }
 
+/// The run number of a [`pack`]ed number: the inverse of `pack`.
+#[inline]
+pub(crate) fn dense(packed: usize) -> usize {
+    let (chunk, offset) = unpack(packed);
+    chunk_start(chunk) + offset
+}
+
 /// The number of runs chunk `chunk` holds.
 pub(crate) fn chunk_len(chunk: usize) -> usize {
     if chunk < DOUBLINGS {
@@ -241,6 +248,7 @@ mod tests {
         }
         for index in [0, 7, 8, 2039, 2040, 5000, 1 << 20] {
             assert_eq!(unpack(pack(index)), locate(index), "index {index}");
+            assert_eq!(dense(pack(index)), index, "index {index}");
         }
         assert_eq!(chunk_len(0), 8);
         assert_eq!(chunk_len(7), 1024);

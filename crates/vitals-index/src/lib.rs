@@ -17,7 +17,8 @@
 //! concurrent maps on crates.io either lock shards (`dashmap`) or pin through a general
 //! collector that costs more than the rest of the lookup (`papaya`, `flurry`, `scc`); none of
 //! them lets a handle point into its entry, which is what saves a series its own allocation.
-//! This is also the crate in vitals with `unsafe` code; every block says why it is sound.
+//! This is also where vitals' `unsafe` code is (beside one call in `vitals-core` that lends a
+//! handle without counting it); every block says why it is sound.
 
 mod chunks;
 mod epoch;

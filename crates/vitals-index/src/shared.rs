@@ -10,6 +10,7 @@
 use std::cell::UnsafeCell;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::Deref;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -51,7 +52,7 @@ impl<S> Slot<S> {
     /// The value.
     ///
     /// # Safety
-    /// `refs > 0` for as long as the borrow lives (the caller holds a reference, or the store
+    /// `refs` is a count above zero (not [`VACANT`]) for as long as the borrow lives (the caller holds a reference, or the store
     /// holds its own and the caller keeps the store from dropping it).
     #[inline]
     pub(crate) unsafe fn get(&self) -> &S {
@@ -72,8 +73,9 @@ struct Standalone<S, X> {
 pub(crate) struct SideCell<X>(pub(crate) UnsafeCell<X>);
 
 // SAFETY: shared access only ever reads `&X` (whose own synchronisation is `X: Sync`'s); the
-// one write, a reset, happens when no handle to the slot exists.
-unsafe impl<X: Sync> Sync for SideCell<X> {}
+// one write, a reset, happens when no handle to the slot exists, on whichever thread the store's
+// writer runs (so `X: Send`: the old value is dropped there).
+unsafe impl<X: Send + Sync> Sync for SideCell<X> {}
 
 /// The side data of one chunk of slots, allocated at the first use of any of them.
 pub(crate) type SideChunk<X> = OnceLock<Box<[SideCell<X>]>>;
@@ -154,6 +156,11 @@ pub struct Shared<S, X = ()> {
     arena: Option<NonNull<Arena<S, X>>>,
 }
 
+// As an `Arc<S>` is: a handle is unwind-safe when its value and side data are (the `UnsafeCell`
+// in a slot is only ever written by whoever has the slot to itself).
+impl<S: RefUnwindSafe, X: RefUnwindSafe> UnwindSafe for Shared<S, X> {}
+impl<S: RefUnwindSafe, X: RefUnwindSafe> RefUnwindSafe for Shared<S, X> {}
+
 // SAFETY: as for `Arc<S>`: the value is shared between threads (`Sync`) and dropped by the
 // last holder, on any thread (`Send`); the same goes for the side data.
 unsafe impl<S: Send + Sync, X: Send + Sync> Send for Shared<S, X> {}
@@ -211,7 +218,8 @@ impl<S, X> Shared<S, X> {
     /// A new handle to a slot of a store.
     ///
     /// # Safety
-    /// `slot` is in `arena`, and its `refs` is above zero for as long as this call runs.
+    /// `slot` is in `arena`, and its `refs` is a count above zero (not [`VACANT`]) for as long as
+    /// this call runs.
     pub(crate) unsafe fn counted(arena: NonNull<Arena<S, X>>, slot: &Slot<S>) -> Self {
         let before = slot.refs.fetch_add(1, Ordering::Relaxed);
         if before > MAX_REFS {

@@ -13,9 +13,10 @@
 //!   without reading them. An entry goes from empty to a series to a tombstone and never back;
 //!   a writer that runs short of empty entries builds a new table and publishes it.
 //! - **Slots.** In [`Chunks`] that never move, so handles ([`Shared`]) point into them. A slot
-//!   counts its handles plus one for the store; it is reused once that count is zero, which
-//!   the store's own reference only allows after every reader that could have found the slot
-//!   has finished (see [`epoch`](crate::epoch)).
+//!   counts its handles plus one for the store; it is reused once whoever let go of it last
+//!   has dropped its value and marked it vacant, which the store's own reference only allows
+//!   after every reader that could have found the slot has finished (see
+//!   [`epoch`](crate::epoch)). Its key and its values' interned ids stay until then too.
 //! - **Values.** Per label, a chunked array of strings found by id without a lock, and, for
 //!   the writer only, a hash table from string to id and a count of the series using each.
 //!
@@ -31,7 +32,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use hashbrown::HashTable;
 
-use crate::chunks::{chunk_len, chunk_start, locate, pack, unpack, Chunks};
+use crate::chunks::{chunk_len, chunk_start, dense, locate, pack, unpack, Chunks};
 use crate::epoch::{self, Guard};
 use crate::shared::{Arena, Lent, Shared, SideCell, Slot, VACANT};
 
@@ -82,10 +83,25 @@ pub enum InsertError {
     Full,
     /// The values given were not one per label.
     Values,
-    /// [`relink`](Locked::relink): the handle is not to a slot of this store, or its series is
-    /// in the store already.
+    /// [`relink`](Locked::relink): the handle is not to a slot of this store, its series is in
+    /// the store already, or it was removed so recently, under other values, that a reader may
+    /// still be comparing those (insert a new series instead).
     Foreign,
 }
+
+impl std::fmt::Display for InsertError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InsertError::Full => "the store holds the most series it can (MAX_SERIES)",
+            InsertError::Values => "pass one value per label",
+            InsertError::Foreign => {
+                "the handle's series cannot be put back in this store: insert a new one"
+            }
+        })
+    }
+}
+
+impl std::error::Error for InsertError {}
 
 /// A family's series: values of type `S` (with side data `X` per slot, see
 /// [`Shared::side`], and per-series metadata `E` when the store tracks it), each keyed by one
@@ -146,12 +162,15 @@ unsafe impl Sync for ValueCell {}
 /// Bytes of a value kept in its cell rather than on the heap: most label values (methods,
 /// status codes, route templates) fit, and a lookup then compares them where it read their
 /// length, without following a pointer.
-const INLINE: usize = 20;
+const INLINE: usize = 19;
 
 /// A value's bytes: inline up to [`INLINE`], else on the heap.
 #[derive(Default)]
 struct Value {
     len: u32,
+    /// Whether the value holds none of the bytes the exposition formats escape (`\`, `"`,
+    /// newline): then it is written as it is, without a scan per scrape.
+    plain: bool,
     inline: [u8; INLINE],
     heap: Option<Box<str>>,
 }
@@ -170,6 +189,7 @@ impl Value {
             // A value over 4 GiB is not a label value; such a length saturates, and the value
             // is kept (and compared) on the heap.
             len: u32::try_from(value.len()).unwrap_or(u32::MAX),
+            plain: !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')),
             inline,
             heap,
         }
@@ -210,8 +230,8 @@ struct Writer {
 struct ColumnWriter {
     /// Value ids, by the hash of their string.
     ids: HashTable<u32>,
-    /// Per id, the number of linked series using it (0: free, unused or awaiting its epoch).
-    /// Ids are [`pack`]ed numbers, so this has gaps.
+    /// Per id (by its [`dense`] number), the number of series using it (0: free or awaiting
+    /// its grace period).
     uses: Vec<u32>,
     /// Ids handed out so far, as dense numbers.
     next: usize,
@@ -335,7 +355,7 @@ impl<S, X, E> Store<S, X, E> {
                 return None;
             }
             if found != TOMBSTONE && found & !((1 << SLOT_BITS) - 1) == tag {
-                let entry = self.entry(index_of(found))?;
+                let entry = self.entry(index_of(found));
                 if eq(&entry.key) {
                     return Some(entry);
                 }
@@ -348,7 +368,7 @@ impl<S, X, E> Store<S, X, E> {
     /// table entry was seen with `Acquire`, or the lock is held), and keeps alive. Every
     /// caller passes such an index: from the table, the linked set, or the writer's lists.
     #[inline]
-    fn entry(&self, index: usize) -> Option<Entry<'_, S, X, E>> {
+    fn entry(&self, index: usize) -> Entry<'_, S, X, E> {
         let (chunk, offset) = unpack(index);
         // SAFETY: the slot was published, so its chunk (and the chunk of its key) was pushed
         // before, and is seen through the caller's `Acquire` or lock; `offset` is within it.
@@ -358,7 +378,7 @@ impl<S, X, E> Store<S, X, E> {
                 std::slice::from_raw_parts(self.keys.run(chunk, offset), self.columns.len());
             (slot, words)
         };
-        Some(Entry {
+        Entry {
             store: self,
             index,
             slot,
@@ -366,7 +386,7 @@ impl<S, X, E> Store<S, X, E> {
                 words,
                 columns: &self.columns,
             },
-        })
+        }
     }
 
     /// The number of series.
@@ -399,9 +419,7 @@ impl<S, X, E> Store<S, X, E> {
 
     /// Gives back the store's reference on slot `index`; returns whether the slot is now free.
     fn release_store_ref(&self, index: usize) -> bool {
-        let Some(entry) = self.entry(index) else {
-            return false;
-        };
+        let entry = self.entry(index);
         if entry.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
             // SAFETY: the count just reached zero, with `Acquire`.
             unsafe { Arena::vacate(self.arena, NonNull::from(entry.slot)) };
@@ -477,23 +495,36 @@ impl Table {
         }
     }
 
-    /// Replaces slot `index`'s entry with a tombstone.
-    fn unlink(&self, index: usize, hash: u64) {
+    /// Replaces slot `index`'s entry under `hash` with a tombstone; returns whether it was
+    /// there.
+    fn unlink(&self, index: usize, hash: u64) -> bool {
         let mut i = hash as usize & self.mask;
         let want = entry_of(index, hash);
         for _ in 0..self.entries.len() {
             let Some(at) = self.entries.get(i) else {
-                return;
+                return false;
             };
             let found = at.load(Ordering::Relaxed);
             if found == EMPTY {
-                return;
+                return false;
             }
             if found == want {
                 at.store(TOMBSTONE, Ordering::Release);
-                return;
+                return true;
             }
             i = (i + 1) & self.mask;
+        }
+        false
+    }
+
+    /// Replaces every entry of slot `index`, under any hash, with a tombstone.
+    #[cold]
+    fn unlink_anywhere(&self, index: usize) {
+        for at in &*self.entries {
+            let found = at.load(Ordering::Relaxed);
+            if found != EMPTY && found != TOMBSTONE && index_of(found) == index {
+                at.store(TOMBSTONE, Ordering::Release);
+            }
         }
     }
 }
@@ -513,6 +544,18 @@ impl<'a> Key<'a> {
             // SAFETY: a key's ids are published with it (see `Column::value`).
             (Some(id), Some(column)) => unsafe { column.value(id.load(Ordering::Relaxed)) },
             _ => "",
+        }
+    }
+
+    /// The value of label `label`, and whether it holds none of the bytes the exposition
+    /// formats escape (`\`, `"`, newline), which is known from when it was interned.
+    #[inline]
+    pub fn get_plain(&self, label: usize) -> (&'a str, bool) {
+        match (self.words.get(label), self.columns.get(label)) {
+            // SAFETY: a key's ids are published with it (see `Column::value`).
+            (Some(id), Some(column)) => unsafe { column.cell(id.load(Ordering::Relaxed)) }
+                .map_or(("", true), |v| (v.as_str(), v.plain)),
+            _ => ("", true),
         }
     }
 
@@ -547,11 +590,18 @@ impl Column {
     /// locked), or handed out by the writer whose lock the caller holds.
     #[inline]
     unsafe fn value(&self, id: u32) -> &str {
+        // SAFETY: by the caller's promise.
+        unsafe { self.cell(id) }.map_or("", Value::as_str)
+    }
+
+    /// The interned value `id`, under [`value`](Self::value)'s contract.
+    #[inline]
+    unsafe fn cell(&self, id: u32) -> Option<&Value> {
         let (chunk, offset) = unpack(id as usize);
         // SAFETY: a published id's chunk was pushed before the id was; a cell is written only
         // while no series uses its id and no reader can still hold one that did (see
         // `Garbage::Value`).
-        unsafe { (*(*self.values.run(chunk, offset)).0.get()).as_str() }
+        Some(unsafe { &*(*self.values.run(chunk, offset)).0.get() })
     }
 }
 
@@ -596,7 +646,8 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
     ///
     /// # Safety
     /// `wrap` must only move the `Shared` into the `T` it returns: not drop it, clone it out,
-    /// or keep it anywhere else (the `Lent` never drops the `T`).
+    /// or keep it anywhere else; and `T` must not let it be moved out through `&T` (the `Lent`
+    /// never drops the `T`).
     #[inline]
     pub unsafe fn lend<T>(&self, wrap: impl FnOnce(Shared<S, X>) -> T) -> Lent<'_, T> {
         let shared = Shared::uncounted(self.store.arena, self.slot);
@@ -604,7 +655,9 @@ impl<'a, S, X, E> Entry<'a, S, X, E> {
     }
 
     /// The series' metadata, when the store keeps it (borrowed from the entry, as for
-    /// [`stored`](Self::stored)).
+    /// [`stored`](Self::stored)). It starts as `E::default()` in a new slot and is *not* reset
+    /// when a slot is reused: whoever inserts sets what it needs (it is shared with lookups, so
+    /// give it interior mutability).
     #[inline]
     pub fn meta(&self) -> Option<&E> {
         let (chunk, offset) = unpack(self.index);
@@ -666,7 +719,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if !self.is_linked(index) {
             return None;
         }
-        self.store.entry(index)
+        Some(self.store.entry(index))
     }
 
     fn is_linked(&self, index: usize) -> bool {
@@ -690,8 +743,8 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         }
     }
 
-    /// The slot numbers of the series, in slot order (a new series takes the lowest free slot
-    /// it can reuse, or a new one at the end).
+    /// The slot numbers of the series, in slot order: creation order until series are removed
+    /// (a new series takes the slot most recently freed, if any, else a new one at the end).
     pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
         self.writer
             .linked
@@ -711,7 +764,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
 
     /// The series, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = Entry<'_, S, X, E>> + '_ {
-        self.indices().filter_map(|i| self.store.entry(i))
+        self.indices().map(|i| self.store.entry(i))
     }
 
     /// The number of series.
@@ -724,7 +777,8 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         self.store.is_empty()
     }
 
-    /// The number of distinct values label `label` has among the series.
+    /// The number of distinct values label `label` has among the series (and the series
+    /// removed so recently that their values are still interned: see [`remove`](Self::remove)).
     pub fn distinct(&self, label: usize) -> usize {
         self.writer.columns.get(label).map_or(0, |c| c.ids.len())
     }
@@ -744,7 +798,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         }
         let index = self.take_slot().ok_or(InsertError::Full)?;
         let ids = self.intern(values);
-        let entry = self.store.entry(index).ok_or(InsertError::Full)?;
+        let entry = self.store.entry(index);
         for (word, id) in entry.key.words.iter().zip(ids) {
             word.store(id, Ordering::Relaxed);
         }
@@ -762,7 +816,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         entry.slot.refs.store(1, Ordering::Relaxed);
         self.store.arena().live.fetch_add(1, Ordering::Relaxed);
         self.link(index, hash, rehash);
-        self.store.entry(index).ok_or(InsertError::Full)
+        Ok(self.store.entry(index))
     }
 
     /// Puts the series held by `shared` back in the store under `values`, after it was
@@ -785,26 +839,35 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if self.is_linked(index) {
             return Err(InsertError::Foreign);
         }
-        // The store's reference: still held if the grace period has not ended, else taken
-        // again (the handle's own keeps the count above zero meanwhile).
         let grace = |g: &Garbage| matches!(g, Garbage::Slot(i) if *i as usize == index);
-        let before = self.writer.pending.len() + self.writer.garbage.len();
-        self.writer.pending.retain(|g| !grace(g));
-        self.writer.garbage.retain(|(_, g)| !grace(g));
-        if self.writer.pending.len() + self.writer.garbage.len() == before {
+        let in_grace = self.writer.pending.iter().any(grace)
+            || self.writer.garbage.iter().any(|(_, g)| grace(g));
+        if in_grace {
+            // Removed so recently that a reader pinned before may still be comparing its key:
+            // the key (and its values' ids, released only when the grace period ends) must
+            // not change under it. Put back under the same values, nothing is written; under
+            // others, it cannot be put back yet.
+            let key = self.store.entry(index).key;
+            if !values.iter().enumerate().all(|(i, v)| key.get(i) == *v) {
+                return Err(InsertError::Foreign);
+            }
+            // The store's reference, not given back yet, is kept.
+            self.writer.pending.retain(|g| !grace(g));
+            self.writer.garbage.retain(|(_, g)| !grace(g));
+        } else {
+            // Past its grace period: no reader can reach the slot, its values were released,
+            // and the store's reference is taken again (the handle's own keeps the count above
+            // zero meanwhile).
             self.writer.held.retain(|&i| i as usize != index);
-            let entry = self.store.entry(index).ok_or(InsertError::Foreign)?;
+            let ids = self.intern(values);
+            let entry = self.store.entry(index);
             entry.slot.refs.fetch_add(1, Ordering::Relaxed);
-        }
-        // A reader pinned before the removal may still compare this key: it reads the ids
-        // of the same strings, before or after.
-        let ids = self.intern(values);
-        let entry = self.store.entry(index).ok_or(InsertError::Foreign)?;
-        for (word, id) in entry.key.words.iter().zip(ids) {
-            word.store(id, Ordering::Relaxed);
+            for (word, id) in entry.key.words.iter().zip(ids) {
+                word.store(id, Ordering::Relaxed);
+            }
         }
         self.link(index, hash, rehash);
-        self.store.entry(index).ok_or(InsertError::Foreign)
+        Ok(self.store.entry(index))
     }
 
     /// Makes slot `index` findable under `hash`, rebuilding the table when it is full.
@@ -835,21 +898,26 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         }
         let (chunk, offset) = locate(index);
         if offset == 0 {
-            // The first slot of a new chunk: push it, its keys, its side data's place and its
-            // metadata (in that order: all are there before the slot is published).
+            // The first slot of a new chunk: push its metadata (first: `E::default` is the
+            // caller's code and may panic, which must leave the chunks of every kind in step),
+            // its side data's place, its keys and itself. All are there before the slot is
+            // published.
             let arena = self.store.arena();
-            let mut next = pack(chunk_start(chunk)) as u32;
-            arena.slots.push(|| {
-                next += 1;
-                Slot::vacant(next - 1)
-            });
-            self.store.keys.push(|| AtomicU32::new(0));
+            if let Some(meta) = &self.store.meta {
+                if !meta.has(chunk) {
+                    meta.push(E::default);
+                }
+            }
             if !arena.sides.has(locate(chunk).0) {
                 arena.sides.push(OnceLock::new);
             }
-            if let Some(meta) = &self.store.meta {
-                meta.push(E::default);
-            }
+            self.store.keys.push(|| AtomicU32::new(0));
+            let mut next = pack(chunk_start(chunk)) as u32;
+            let pushed = arena.slots.push(|| {
+                next += 1;
+                Slot::vacant(next - 1)
+            });
+            debug_assert_eq!(pushed, chunk, "slot chunks are pushed in order");
         }
         self.writer.slots = index + 1;
         Some(pack(index))
@@ -865,7 +933,10 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
             let free = self
                 .store
                 .entry(index as usize)
-                .is_some_and(|e| e.slot.refs.load(Ordering::Acquire) == VACANT);
+                .slot
+                .refs
+                .load(Ordering::Acquire)
+                == VACANT;
             if free {
                 self.writer.free.push(index);
             } else {
@@ -903,11 +974,8 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                                 col.values
                                     .push(|| ValueCell(UnsafeCell::new(Value::default())));
                             }
-                            let id = pack(dense);
-                            if column.uses.len() <= id {
-                                column.uses.resize(id + 1, 0);
-                            }
-                            id as u32
+                            column.uses.push(0);
+                            pack(dense) as u32
                         }
                     };
                     let (chunk, offset) = unpack(id as usize);
@@ -922,7 +990,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                     id
                 }
             };
-            if let Some(uses) = column.uses.get_mut(id as usize) {
+            if let Some(uses) = column.uses.get_mut(dense(id as usize)) {
                 *uses += 1;
             }
             ids.push(id);
@@ -936,7 +1004,12 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         if !self.is_linked(index) {
             return false;
         }
-        self.store.table().unlink(index, hash);
+        if !self.store.table().unlink(index, hash) {
+            // Not under `hash`: the caller's hash is not the one the series was linked with.
+            // Tombstone it wherever it is, rather than leave an entry to a slot that will be
+            // reused.
+            self.store.table().unlink_anywhere(index);
+        }
         self.unlinked(index);
         true
     }
@@ -954,43 +1027,11 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
     /// What follows taking slot `index` out of the table.
     fn unlinked(&mut self, index: usize) {
         self.set_linked(index, false);
-        if let Some(entry) = self.store.entry(index) {
-            let ids: Vec<u32> = entry
-                .key
-                .words
-                .iter()
-                .map(|w| w.load(Ordering::Relaxed))
-                .collect();
-            for (column, id) in ids.into_iter().enumerate() {
-                self.release_value(column, id);
-            }
-        }
+        // Its values stay interned until the grace period ends (see `collect`): a relink
+        // within it then finds the key as it was.
         self.writer.pending.push(Garbage::Slot(index as u32));
         let len = self.store.len().saturating_sub(1);
         self.store.len.store(len, Ordering::Relaxed);
-    }
-
-    /// Counts one use of value `id` of `column` less; a value no series uses is unlinked.
-    fn release_value(&mut self, column: usize, id: u32) {
-        let writer = &mut *self.writer;
-        let Some(col) = writer.columns.get_mut(column) else {
-            return;
-        };
-        let Some(uses) = col.uses.get_mut(id as usize) else {
-            return;
-        };
-        *uses = uses.saturating_sub(1);
-        if *uses > 0 {
-            return;
-        }
-        if let Some(c) = self.store.columns.get(column) {
-            // SAFETY: the id was handed out under this lock and its value is not freed yet.
-            let hash = writer.hasher.hash_one(unsafe { c.value(id) });
-            if let Ok(found) = col.ids.find_entry(hash, |&other| other == id) {
-                found.remove();
-            }
-        }
-        writer.pending.push(Garbage::Value { column, id });
     }
 
     /// Bytes of the store's own allocations: table, slots with their keys and side data,
@@ -1033,13 +1074,14 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                 let heap: usize = (0..w.uses.len())
                     .filter(|&id| w.uses.get(id).is_some_and(|&u| u > 0))
                     // SAFETY: an id in use was handed out under this lock.
-                    .map(|id| unsafe { c.value(id as u32) }.len())
+                    .map(|id| unsafe { c.value(pack(id) as u32) }.len())
                     .filter(|&len| len > INLINE)
                     .sum();
                 cells * std::mem::size_of::<ValueCell>()
                     + heap
                     + w.uses.capacity() * 4
-                    + w.ids.capacity() * 5
+                    + w.ids.allocation_size()
+                    + w.free.capacity() * 4
                     + c.values.dir_bytes()
             })
             .sum();
@@ -1051,8 +1093,12 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
             + arena.slots.dir_bytes()
             + arena.sides.dir_bytes()
             + self.store.keys.dir_bytes()
+            + self.store.meta.as_ref().map_or(0, Chunks::dir_bytes)
+            + std::mem::size_of::<Arena<S, X>>()
             + self.writer.linked.capacity() * 8
             + (self.writer.free.capacity() + self.writer.held.capacity()) * 4
+            + self.writer.pending.capacity() * std::mem::size_of::<Garbage>()
+            + self.writer.garbage.capacity() * std::mem::size_of::<(u64, Garbage)>()
     }
 
     /// Builds a table sized for `len` series (at most half full) from the linked slots,
@@ -1062,10 +1108,8 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
         let table = Table::new(entries);
         let indices: Vec<usize> = self.indices().collect();
         for index in &indices {
-            if let Some(entry) = self.store.entry(*index) {
-                let hash = rehash(&entry.key);
-                table.place(entry_of(*index, hash), hash);
-            }
+            let hash = rehash(&self.store.entry(*index).key);
+            table.place(entry_of(*index, hash), hash);
         }
         self.writer.used = indices.len();
         self.replace_table(table);
@@ -1083,6 +1127,49 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
 }
 
 impl<S, X, E> Locked<'_, S, X, E> {
+    /// Counts one use less of each value of slot `index`'s key (at the end of the series' grace
+    /// period: until then a relink may find the key as it was).
+    fn release_key(&mut self, index: usize) {
+        let ids: Vec<u32> = self
+            .store
+            .entry(index)
+            .key
+            .words
+            .iter()
+            .map(|w| w.load(Ordering::Relaxed))
+            .collect();
+        for (column, id) in ids.into_iter().enumerate() {
+            self.release_value(column, id);
+        }
+    }
+
+    /// Counts one use of value `id` of `column` less; a value no series uses is unlinked.
+    fn release_value(&mut self, column: usize, id: u32) {
+        let writer = &mut *self.writer;
+        let Some(col) = writer.columns.get_mut(column) else {
+            return;
+        };
+        let Some(uses) = col.uses.get_mut(dense(id as usize)) else {
+            return;
+        };
+        debug_assert!(
+            *uses > 0,
+            "value {id} of label {column} released once too often"
+        );
+        *uses = uses.saturating_sub(1);
+        if *uses > 0 {
+            return;
+        }
+        if let Some(c) = self.store.columns.get(column) {
+            // SAFETY: the id was handed out under this lock and its value is not freed yet.
+            let hash = writer.hasher.hash_one(unsafe { c.value(id) });
+            if let Ok(found) = col.ids.find_entry(hash, |&other| other == id) {
+                found.remove();
+            }
+        }
+        writer.pending.push(Garbage::Value { column, id });
+    }
+
     /// Tags what was unlinked with a fresh epoch, and releases what no reader can hold.
     fn collect(&mut self) {
         if !self.writer.pending.is_empty() {
@@ -1107,6 +1194,7 @@ impl<S, X, E> Locked<'_, S, X, E> {
                 // SAFETY: an owned box, listed once.
                 Garbage::Table(table) => drop(unsafe { Box::from_raw(table.as_ptr()) }),
                 Garbage::Slot(index) => {
+                    self.release_key(index as usize);
                     if self.store.release_store_ref(index as usize) {
                         self.writer.free.push(index);
                     } else {

@@ -161,13 +161,15 @@ fn inserted_series_are_found_by_their_values_and_removed_ones_are_not() {
         assert!(locked.at(indices[0]).is_none());
         assert!(locked.get(hash(&series[0]), eq(&series[0])).is_none());
         assert_eq!(locked.len(), 3);
-        // "200" is still used by series 1; "404" only by series 3.
-        assert_eq!(locked.distinct(2), 3);
         assert!(locked.remove(indices[3], hash(&series[3])));
-        assert_eq!(locked.distinct(2), 2);
         let order: Vec<u64> = locked.iter().map(|e| *e.stored()).collect();
         assert_eq!(order, [10, 20]);
+        // Values stay interned through the removed series' grace period.
+        assert_eq!(locked.distinct(2), 3);
     }
+    // Then "404" (series 3's alone) goes; "200" stays, used by series 1.
+    settle(&store, || store.lock().distinct(2) == 2);
+    assert_eq!(store.lock().distinct(1), 2, "\"/\" and \"/a\"");
     assert_eq!(store.len(), 2);
     assert!(store.get(hash(&series[0]), eq(&series[0])).is_none());
     assert!(store.get(hash(&series[3]), eq(&series[3])).is_none());
@@ -253,11 +255,11 @@ fn values_are_interned_once_and_their_ids_reused_after_the_last_series_goes() {
             let index = locked.get(hash(&values), eq(&values)).unwrap().index();
             assert!(locked.remove(index, hash(&values)));
         }
-        assert_eq!(locked.distinct(0), 3);
-        assert_eq!(locked.distinct(1), 9);
     }
     // Once the grace period ends the values' ids are free (and the series dropped).
     settle(&store, || drops.load(Ordering::SeqCst) == gone.len());
+    settle(&store, || store.lock().distinct(0) == 3);
+    assert_eq!(store.lock().distinct(1), 9);
     {
         let mut locked = store.lock();
         // New values take the freed ids; the old ones come back under fresh ones.
@@ -977,8 +979,8 @@ fn thousands_of_series_stay_findable_through_table_rebuilds_and_removals() {
             assert!(locked.remove(index, hash(&values)));
         }
         assert_eq!(locked.len(), n as usize / 2);
-        assert_eq!(locked.distinct(2), n as usize / 2);
     }
+    settle(&store, || store.lock().distinct(2) == n as usize / 2);
     for (i, values) in all.iter().enumerate() {
         let values = strs(values);
         let found = store.get(hash(&values), eq(&values));
@@ -1158,4 +1160,90 @@ fn readers_only_ever_see_the_value_inserted_under_their_key_while_a_writer_churn
     }
     drop(store);
     assert_eq!(drops.load(Ordering::SeqCst), inserted);
+}
+
+// --- Callers that get a hash or a relink wrong ---
+
+#[test]
+fn a_removal_under_the_wrong_hash_still_takes_the_series_out_of_the_table() {
+    let drops = drops();
+    let store: Store<Tracked> = Store::new(1, false);
+    let values = ["a"];
+    let index = store
+        .lock()
+        .insert(hash(&values), Tracked::new(1, &drops), &values, rehash)
+        .unwrap()
+        .index();
+    assert!(store.lock().remove(index, hash(&values) ^ 1));
+    // Once its slot is vacant (the value dropped), no lookup may still reach it.
+    settle(&store, || drops.load(Ordering::SeqCst) == 1);
+    assert!(store.get(hash(&values), |_| true).is_none());
+    assert!(store.lock().iter().next().is_none());
+    // The slot is reused, and found under its new values only.
+    let other = ["b"];
+    store
+        .lock()
+        .insert(hash(&other), Tracked::new(2, &drops), &other, rehash)
+        .unwrap();
+    assert_eq!(store.get(hash(&other), eq(&other)).unwrap().stored().key, 2);
+    assert!(store.get(hash(&values), eq(&values)).is_none());
+}
+
+#[test]
+fn a_series_removed_within_its_grace_period_comes_back_only_under_the_same_values() {
+    let store: Store<AtomicU64> = Store::new(2, false);
+    let values = ["GET", "/a"];
+    let other = ["x", "y"];
+    let handle = {
+        let mut locked = store.lock();
+        locked
+            .insert(hash(&other), AtomicU64::new(0), &other, rehash)
+            .unwrap();
+        locked
+            .insert(hash(&values), AtomicU64::new(5), &values, rehash)
+            .unwrap()
+            .shared()
+    };
+    let (refused, accepted) = std::thread::scope(|scope| {
+        let (pinned_tx, pinned_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let store = &store;
+        // A reader pinned from before the removal until after the relinks: the grace period
+        // stays open, so the removed series' key must not change under it.
+        let reader = scope.spawn(move || {
+            let found = store.get(hash(&other), eq(&other)).unwrap();
+            pinned_tx.send(()).unwrap();
+            done_rx.recv().unwrap();
+            drop(found);
+        });
+        pinned_rx.recv().unwrap();
+        {
+            let mut locked = store.lock();
+            let index = locked.get(hash(&values), eq(&values)).unwrap().index();
+            assert!(locked.remove(index, hash(&values)));
+        }
+        let mut locked = store.lock();
+        let refused = locked
+            .relink(&handle, hash(&["PUT", "/b"]), &["PUT", "/b"], rehash)
+            .map(|e| e.index());
+        let accepted = locked
+            .relink(&handle, hash(&values), &values, rehash)
+            .map(|e| e.index());
+        drop(locked);
+        done_tx.send(()).unwrap();
+        reader.join().unwrap();
+        (refused, accepted)
+    });
+    assert_eq!(refused, Err(InsertError::Foreign));
+    assert!(accepted.is_ok());
+    handle.fetch_add(1, Ordering::Relaxed);
+    let found = store.get(hash(&values), eq(&values)).unwrap();
+    assert_eq!(
+        found.stored().load(Ordering::Relaxed),
+        6,
+        "the value was kept"
+    );
+    assert!(store
+        .get(hash(&["PUT", "/b"]), eq(&["PUT", "/b"]))
+        .is_none());
 }

@@ -28,7 +28,8 @@ pub struct Counter {
 
 /// What a family keeps per series: the exemplar lives in the handle's side data, allocated
 /// only for the series (or chunk of series) that record one.
-#[allow(unreachable_pub)] // a `Metric::Stored`, unnameable outside the crate
+#[doc(hidden)] // a `Metric::Stored`: nothing outside the crate has a use for it
+#[allow(unreachable_pub)]
 #[derive(Debug)]
 pub struct CounterCell {
     value: AtomicU64,
@@ -234,8 +235,10 @@ pub struct FloatCounter {
     inner: Shared<FloatCounterCell, LazySlot>,
 }
 
+/// What a family keeps per float counter series (see [`CounterCell`]).
+#[doc(hidden)]
+#[allow(unreachable_pub)]
 #[derive(Debug)]
-#[allow(unreachable_pub)] // as `CounterCell`
 pub struct FloatCounterCell {
     value: AtomicF64,
     created: f64,

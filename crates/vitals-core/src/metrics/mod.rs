@@ -99,11 +99,15 @@ macro_rules! slot_handle {
         }
 
         #[inline]
+        #[allow(unsafe_code)]
         fn lend<E, R>(
             entry: &vitals_index::Entry<'_, Self::Stored, Self::Side, E>,
             f: impl FnOnce(&Self) -> R,
         ) -> R {
-            super::lend(entry, |inner| Self { inner }, f)
+            // SAFETY: `|inner| Self { inner }` moves the handle into the instrument's one
+            // field and does nothing else with it, and the instrument gives no way to move it
+            // out through `&Self`.
+            unsafe { super::lend(entry, |inner| Self { inner }, f) }
         }
 
         fn shared(&self) -> Option<&vitals_index::Shared<Self::Stored, Self::Side>> {
@@ -153,17 +157,20 @@ pub(crate) use boxed_handle;
 /// reference: a lookup through [`Family::with_series`](crate::Family::with_series) then costs
 /// no atomic write beyond the update itself.
 ///
-/// The one `unsafe` outside `vitals-index`: only a call can promise what `wrap` does with the
-/// uncounted handle.
+/// The one `unsafe` outside `vitals-index` (called from `slot_handle!` only): only a call can
+/// promise what `wrap` does with the uncounted handle.
+///
+/// # Safety
+/// As [`Entry::lend`]'s: `wrap` only moves the `Shared` into the `M` it returns, and `M` gives
+/// no way to move it out through `&M`.
 #[allow(unsafe_code)]
 #[inline]
-fn lend<S, X, E, M, R>(
+unsafe fn lend<S, X, E, M, R>(
     entry: &Entry<'_, S, X, E>,
     wrap: fn(Shared<S, X>) -> M,
     f: impl FnOnce(&M) -> R,
 ) -> R {
-    // SAFETY: every `wrap` is `slot_handle!`'s `|inner| Self { inner }`, which moves the
-    // handle into the instrument's one field and does nothing else with it.
+    // SAFETY: by the caller's promise.
     let lent = unsafe { entry.lend(wrap) };
     f(&lent)
 }
@@ -171,4 +178,30 @@ fn lend<S, X, E, M, R>(
 /// The heap size of an `Arc<T>`'s allocation: two reference counts and the value.
 pub(crate) const fn arc_bytes<T>() -> usize {
     2 * std::mem::size_of::<usize>() + std::mem::size_of::<T>()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+
+    use super::*;
+
+    fn unwind_safe<T: UnwindSafe + RefUnwindSafe>() {}
+
+    #[test]
+    fn handles_stay_unwind_safe_as_they_were_over_an_arc() {
+        // Compiles only if they are: `catch_unwind(move || counter.inc())` must keep working.
+        unwind_safe::<Counter>();
+        unwind_safe::<FloatCounter>();
+        unwind_safe::<Gauge>();
+        unwind_safe::<FloatGauge>();
+        unwind_safe::<Unknown>();
+        unwind_safe::<Histogram>();
+        let counter = Counter::new();
+        let result = std::panic::catch_unwind(move || {
+            counter.inc();
+            counter.get()
+        });
+        assert_eq!(result.ok(), Some(1));
+    }
 }
