@@ -45,6 +45,27 @@ fn main() {
         registry
     });
 
+    // The same after one scrape: whatever an encode leaves behind (per-thread buffers, side
+    // data allocated on a read) counts too. The exposition itself is dropped before measuring.
+    let vitals_scraped = per_series(|| {
+        let registry = vitals::Registry::builder()
+            .without_series_limits()
+            .build()
+            .expect("valid registry");
+        let family = registry
+            .counter("requests", "R.")
+            .register_family(&LABELS)
+            .expect("valid family");
+        for i in 0..SERIES {
+            let [m, r, s] = label_values(i);
+            family.with_labels(&[&m, &r, &s]).inc();
+        }
+        drop(family);
+        let text = vitals::encode_to_string(&registry, vitals::Format::PrometheusText);
+        assert!(text.lines().count() > SERIES);
+        registry
+    });
+
     let prometheus = per_series(|| {
         let registry = prometheus::Registry::new();
         let vec = prometheus::IntCounterVec::new(prometheus::Opts::new("requests", "R."), &LABELS)
@@ -101,6 +122,7 @@ fn main() {
     println!("live heap bytes per series, {SERIES} labeled counter series (3 labels):");
     for (name, bytes) in [
         ("vitals", vitals),
+        ("vitals, scraped", vitals_scraped),
         ("prometheus", prometheus),
         ("prometheus-client", client),
         ("metrics", metrics),

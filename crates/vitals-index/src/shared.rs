@@ -184,8 +184,31 @@ impl<S, X: Default> Shared<S, X> {
         }
     }
 
+    /// The side data if it exists: always for a standalone value; for a store's slot, once
+    /// [`side`](Self::side) was called for any slot of its chunk. What a reader wants: it
+    /// allocates nothing, and `None` means every slot of the chunk still has the default.
+    #[inline]
+    pub fn side_if_any(&self) -> Option<&X> {
+        match self.arena {
+            // SAFETY: as in `side`.
+            None => Some(unsafe { &(*self.slot.cast::<Standalone<S, X>>().as_ptr()).side }),
+            Some(arena) => {
+                // SAFETY: as in `side`.
+                let (arena, index) = unsafe { (arena.as_ref(), self.slot.as_ref().index) };
+                let (chunk, offset) = unpack(index as usize);
+                let (at, within) = locate(chunk);
+                // SAFETY: as in `side`.
+                let side = unsafe { &*arena.sides.run(at, within) };
+                let cell = side.get()?.get(offset)?;
+                // SAFETY: as in `side`.
+                Some(unsafe { &*cell.0.get() })
+            }
+        }
+    }
+
     /// The side data: in the box of a standalone value; for a store's slot, in an array the
-    /// slot's chunk allocates at the first call for any of its slots.
+    /// slot's chunk allocates at the first call for any of its slots (so call it to write; to
+    /// read, [`side_if_any`](Self::side_if_any)).
     pub fn side(&self) -> &X {
         match self.arena {
             // SAFETY: a standalone slot is the start of a live `Standalone` box (this handle

@@ -1247,3 +1247,30 @@ fn a_series_removed_within_its_grace_period_comes_back_only_under_the_same_value
         .get(hash(&["PUT", "/b"]), eq(&["PUT", "/b"]))
         .is_none());
 }
+
+#[test]
+fn reading_side_data_allocates_none_until_it_is_written() {
+    let store: Store<u64, OnceLock<u32>> = Store::new(1, false);
+    let (a, b) = {
+        let mut locked = store.lock();
+        let a = locked
+            .insert(hash(&["a"]), 1, &["a"], rehash)
+            .unwrap()
+            .shared();
+        let b = locked
+            .insert(hash(&["b"]), 2, &["b"], rehash)
+            .unwrap()
+            .shared();
+        (a, b)
+    };
+    let before = store.lock().heap_bytes();
+    assert!(a.side_if_any().is_none() && b.side_if_any().is_none());
+    assert_eq!(store.lock().heap_bytes(), before, "a read allocated");
+    a.side().set(7).unwrap();
+    assert!(store.lock().heap_bytes() > before);
+    assert_eq!(a.side_if_any().and_then(|s| s.get()), Some(&7));
+    // The chunk's side data exists now, at its default for the other slots.
+    assert_eq!(b.side_if_any().map(|s| s.get()), Some(None));
+    let standalone: Shared<u64, OnceLock<u32>> = Shared::new(3);
+    assert!(standalone.side_if_any().is_some());
+}

@@ -169,7 +169,7 @@ impl Counter {
     /// assert_eq!(requests.exemplar().unwrap().labels().next(), Some(("trace_id", "b")));
     /// ```
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.inner.side().load()
+        self.inner.side_if_any().and_then(LazySlot::load)
     }
 }
 
@@ -198,7 +198,7 @@ impl Metric for Counter {
     slot_handle!();
 
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.side().load();
+        let exemplar = self.inner.side_if_any().and_then(LazySlot::load);
         visitor.series(
             labels,
             &SeriesValue::Counter {
@@ -411,7 +411,7 @@ impl FloatCounter {
     /// assert_eq!(cost.exemplar().map(|e| e.value()), Some(0.1));
     /// ```
     pub fn exemplar(&self) -> Option<Exemplar> {
-        self.inner.side().load()
+        self.inner.side_if_any().and_then(LazySlot::load)
     }
 }
 
@@ -440,7 +440,7 @@ impl Metric for FloatCounter {
     slot_handle!();
 
     fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.side().load();
+        let exemplar = self.inner.side_if_any().and_then(LazySlot::load);
         visitor.series(
             labels,
             &SeriesValue::Counter {
