@@ -47,9 +47,9 @@ const LARGE_TABLE: usize = 1 << 16;
 /// Bits of a table entry that hold the slot number (plus one).
 const SLOT_BITS: u32 = 24;
 
-/// The most series a store holds: their [packed](crate::chunks::pack) slot numbers plus one
-/// fit in [`SLOT_BITS`] bits, short of the all-ones pattern a tombstone may share (chunks
-/// `0..16383`: the 2,040 slots of the eight small ones, then 1,024 each).
+/// The most series a store holds: their packed slot numbers (chunk × 1,024 + place) plus one
+/// fit in the 24 bits a table entry keeps for them, short of the all-ones pattern a tombstone
+/// may share (chunks `0..16383`: the 2,040 slots of the eight small ones, then 1,024 each).
 pub const MAX_SERIES: usize = 2040 + (16_383 - 8) * 1024;
 
 const EMPTY: u32 = 0;
