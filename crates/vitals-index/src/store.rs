@@ -32,7 +32,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use hashbrown::HashTable;
 
-use crate::chunks::{chunk_len, chunk_start, dense, locate, pack, unpack, Chunks};
+use crate::chunks::{
+    chunk_len, chunk_start, dense, locate, pack, spread, unpack, unspread, Chunks,
+};
 use crate::epoch::{self, Guard};
 use crate::shared::{Arena, Lent, Shared, SideCell, Slot, VACANT};
 
@@ -373,7 +375,7 @@ impl<S, X, E> Store<S, X, E> {
         // SAFETY: the slot was published, so its chunk (and the chunk of its key) was pushed
         // before, and is seen through the caller's `Acquire` or lock; `offset` is within it.
         let (slot, words) = unsafe {
-            let slot = &*self.arena().slots.run(chunk, offset);
+            let slot = &*self.arena().slots.run(chunk, spread(chunk, offset));
             let words =
                 std::slice::from_raw_parts(self.keys.run(chunk, offset), self.columns.len());
             (slot, words)
@@ -912,10 +914,13 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                 arena.sides.push(OnceLock::new);
             }
             self.store.keys.push(|| AtomicU32::new(0));
-            let mut next = pack(chunk_start(chunk)) as u32;
+            // The slots in the order they sit: the one at position `p` is place
+            // `unspread(p)` (see `spread`).
+            let first = pack(chunk_start(chunk));
+            let mut position = 0;
             let pushed = arena.slots.push(|| {
-                next += 1;
-                Slot::vacant(next - 1)
+                position += 1;
+                Slot::vacant((first + unspread(chunk, position - 1)) as u32)
             });
             debug_assert_eq!(pushed, chunk, "slot chunks are pushed in order");
         }
