@@ -26,9 +26,7 @@ use vitals_index::{Entry, InsertError, Key, Locked, Store};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{
-    escape_label_value, push_label, Hashed, LabelHasher, LabelSet, SetValues, Values,
-};
+use crate::labels::{escape_label_value, Hashed, LabelHasher, LabelSet, SetValues, Values};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -184,15 +182,6 @@ impl<'a> SeriesLabels<'a> {
     /// `(name, value)` pairs, in the family's label order.
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.names.iter().map(|n| &**n).zip(self.values())
-    }
-}
-
-/// The overflow series' values: the marker, once per label.
-struct OverflowValues(usize);
-
-impl Values for OverflowValues {
-    fn for_each(&self, mut f: impl FnMut(&str)) {
-        (0..self.0).for_each(|_| f(OVERFLOW_LABEL_VALUE));
     }
 }
 
@@ -370,16 +359,17 @@ impl<M: Metric> FamilyCore<M> {
         Some(handle)
     }
 
-    /// A series' label text, from its interned values, in `text` (cleared): as
-    /// [`render`](Self::render), without scanning values that need no escaping (the store
-    /// knows which). What every scrape does for every series, so kept to copies.
+    /// A series' label text in `text` (cleared): the constant labels, then per label its
+    /// prefix and the value `value(label)` gives, with whether it needs no escaping (for a
+    /// stored series, the store knows from when the value was interned, so a scrape scans
+    /// nothing). What every scrape does for every series, so kept to copies.
     #[inline]
-    fn render_key(&self, key: &Key<'_>, text: &mut String) {
+    fn render<'v>(&self, text: &mut String, value: impl Fn(usize) -> (&'v str, bool)) {
         text.clear();
         text.push_str(&self.const_text);
         for (label, prefix) in self.label_prefixes.iter().enumerate() {
             text.push_str(prefix);
-            match key.get_plain(label) {
+            match value(label) {
                 (value, true) => text.push_str(value),
                 (value, false) => escape_label_value(value, text),
             }
@@ -387,18 +377,6 @@ impl<M: Metric> FamilyCore<M> {
         if !self.label_prefixes.is_empty() {
             text.push('"');
         }
-    }
-
-    /// `name="value",...` for these values, constant labels first, in `text` (cleared).
-    fn render<V: Values + ?Sized>(&self, values: &V, text: &mut String) {
-        text.clear();
-        text.push_str(&self.const_text);
-        let mut names = self.label_names.iter();
-        values.for_each(|value| {
-            if let Some(name) = names.next() {
-                push_label(text, name, value);
-            }
-        });
     }
 
     fn room(&self, len: usize) -> Room {
@@ -650,7 +628,8 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .unwrap_or_default();
         let locked = self.series.lock();
         for series in locked.iter() {
-            self.render_key(&series.key(), &mut text);
+            let key = series.key();
+            self.render(&mut text, |label| key.get_plain(label));
             M::lend(&series, |metric| metric.visit(&text, visitor));
         }
         drop(locked);
@@ -659,7 +638,8 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .get()
             .filter(|_| self.overflow_live.load(Ordering::Relaxed));
         if let Some(overflow) = overflow {
-            self.render(&OverflowValues(self.label_names.len()), &mut text);
+            // The marker, in every label (plain: it needs no escaping).
+            self.render(&mut text, |_| (OVERFLOW_LABEL_VALUE, true));
             overflow.visit(&text, visitor);
         }
         let _ = LABEL_TEXT.try_with(|kept| kept.set(text));
