@@ -542,11 +542,7 @@ impl<'a> Key<'a> {
     /// The value of label `label`.
     #[inline]
     pub fn get(&self, label: usize) -> &'a str {
-        match (self.words.get(label), self.columns.get(label)) {
-            // SAFETY: a key's ids are published with it (see `Column::value`).
-            (Some(id), Some(column)) => unsafe { column.value(id.load(Ordering::Relaxed)) },
-            _ => "",
-        }
+        self.get_plain(label).0
     }
 
     /// The value of label `label`, and whether it holds none of the bytes the exposition
@@ -554,9 +550,11 @@ impl<'a> Key<'a> {
     #[inline]
     pub fn get_plain(&self, label: usize) -> (&'a str, bool) {
         match (self.words.get(label), self.columns.get(label)) {
-            // SAFETY: a key's ids are published with it (see `Column::value`).
-            (Some(id), Some(column)) => unsafe { column.cell(id.load(Ordering::Relaxed)) }
-                .map_or(("", true), |v| (v.as_str(), v.plain)),
+            (Some(id), Some(column)) => {
+                // SAFETY: a key's ids are published with it (see `Column::value`).
+                let value = unsafe { column.cell(id.load(Ordering::Relaxed)) };
+                (value.as_str(), value.plain)
+            }
             _ => ("", true),
         }
     }
@@ -593,17 +591,17 @@ impl Column {
     #[inline]
     unsafe fn value(&self, id: u32) -> &str {
         // SAFETY: by the caller's promise.
-        unsafe { self.cell(id) }.map_or("", Value::as_str)
+        unsafe { self.cell(id) }.as_str()
     }
 
     /// The interned value `id`, under [`value`](Self::value)'s contract.
     #[inline]
-    unsafe fn cell(&self, id: u32) -> Option<&Value> {
+    unsafe fn cell(&self, id: u32) -> &Value {
         let (chunk, offset) = unpack(id as usize);
         // SAFETY: a published id's chunk was pushed before the id was; a cell is written only
         // while no series uses its id and no reader can still hold one that did (see
         // `Garbage::Value`).
-        Some(unsafe { &*(*self.values.run(chunk, offset)).0.get() })
+        unsafe { &*(*self.values.run(chunk, offset)).0.get() }
     }
 }
 
