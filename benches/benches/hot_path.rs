@@ -366,7 +366,8 @@ fn labeled_lookup(c: &mut Criterion) {
         });
         assert!(f.total(Library::Vitals) > before);
     });
-    // The clone-free form: the update runs on the handle in place, no `Arc` clone and drop.
+    // The clone-free form: the update runs on the handle in place, with no reference count's
+    // increment and decrement.
     group.bench_function("vitals-with-series", |b| {
         let before = f.total(Library::Vitals);
         b.iter(|| {

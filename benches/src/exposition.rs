@@ -112,8 +112,7 @@ fn check(library: &str, text: &[u8], shape: Shape, series: usize) {
     }
 }
 
-/// A registry without series limits: the default (2,000 per family) would send every series
-/// past the 2,000th to the overflow series, and the encoder would write 2,001 series.
+/// vitals' filled registry (see [`vitals_registry`]) and its encoder.
 struct Vitals {
     registry: vitals::Registry,
     /// Kept between scrapes, with its scratch space: encoding then allocates nothing.
@@ -121,37 +120,45 @@ struct Vitals {
     buf: Vec<u8>,
 }
 
+/// vitals' registry filled with `series` series of `shape`, without series limits (the default,
+/// 2,000 per family, would send every series past the 2,000th to the overflow series). Also what
+/// `src/bin/memory.rs` measures.
+pub fn vitals_registry(shape: Shape, series: usize) -> vitals::Registry {
+    let registry = vitals::Registry::builder()
+        .without_series_limits()
+        .build()
+        .expect("valid registry");
+    match shape {
+        Shape::Counters => {
+            let family = registry
+                .counter("requests", "R.")
+                .register_family(&LABELS)
+                .expect("valid family");
+            for i in 0..series {
+                let [m, r, s] = label_values(i);
+                family.with_labels(&[&m, &r, &s]).inc_by(i as u64);
+            }
+            assert_eq!(family.len(), series);
+        }
+        Shape::Histograms => {
+            let family = registry
+                .histogram("latency_seconds", "L.")
+                .with_buckets(&BUCKETS)
+                .register_family(&LABELS)
+                .expect("valid family");
+            for i in 0..series {
+                let [m, r, s] = label_values(i);
+                family.with_labels(&[&m, &r, &s]).observe(observation(i));
+            }
+            assert_eq!(family.len(), series);
+        }
+    }
+    registry
+}
+
 impl Vitals {
     fn new(shape: Shape, series: usize) -> Self {
-        let registry = vitals::Registry::builder()
-            .without_series_limits()
-            .build()
-            .expect("valid registry");
-        match shape {
-            Shape::Counters => {
-                let family = registry
-                    .counter("requests", "R.")
-                    .register_family(&LABELS)
-                    .expect("valid family");
-                for i in 0..series {
-                    let [m, r, s] = label_values(i);
-                    family.with_labels(&[&m, &r, &s]).inc_by(i as u64);
-                }
-                assert_eq!(family.len(), series);
-            }
-            Shape::Histograms => {
-                let family = registry
-                    .histogram("latency_seconds", "L.")
-                    .with_buckets(&BUCKETS)
-                    .register_family(&LABELS)
-                    .expect("valid family");
-                for i in 0..series {
-                    let [m, r, s] = label_values(i);
-                    family.with_labels(&[&m, &r, &s]).observe(observation(i));
-                }
-                assert_eq!(family.len(), series);
-            }
-        }
+        let registry = vitals_registry(shape, series);
         Vitals {
             registry,
             encoder: vitals::Encoder::new(vitals::Format::PrometheusText),

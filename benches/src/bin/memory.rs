@@ -2,6 +2,7 @@
 //! each peer, counted by dhat's global allocator. Run once, not under criterion:
 //! `cargo run --release -p vitals-bench --bin memory`.
 
+use vitals_bench::exposition::{self, Shape};
 use vitals_bench::{label_values, Labels, MeasuredLabels, MeasuredLabelsSet, LABELS};
 
 #[global_allocator]
@@ -22,35 +23,14 @@ fn per_series<T>(build: impl FnOnce() -> T) -> f64 {
     (after.saturating_sub(before)) as f64 / SERIES as f64
 }
 
-/// A registry holding the 100,000 series, and nothing else of them (the family handle is
-/// dropped).
-fn vitals_registry() -> vitals::Registry {
-    // Without limits: by default a family keeps 2,000 series and sends the rest to one overflow
-    // series.
-    let registry = vitals::Registry::builder()
-        .without_series_limits()
-        .build()
-        .expect("valid registry");
-    let family = registry
-        .counter("requests", "R.")
-        .register_family(&LABELS)
-        .expect("valid family");
-    for i in 0..SERIES {
-        let [m, r, s] = label_values(i);
-        family.with_labels(&[&m, &r, &s]).inc();
-    }
-    assert_eq!(family.len(), SERIES);
-    registry
-}
-
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
 
-    let vitals = per_series(vitals_registry);
+    let vitals = per_series(|| exposition::vitals_registry(Shape::Counters, SERIES));
     // The same after one scrape: whatever an encode leaves behind (per-thread buffers, side
     // data allocated on a read) counts too. The exposition itself is dropped before measuring.
     let vitals_scraped = per_series(|| {
-        let registry = vitals_registry();
+        let registry = exposition::vitals_registry(Shape::Counters, SERIES);
         let text = vitals::encode_to_string(&registry, vitals::Format::PrometheusText);
         assert!(text.lines().count() > SERIES);
         registry
