@@ -26,7 +26,7 @@ use vitals_index::{Entry, InsertError, Key, Locked, Store};
 
 use crate::collect::{Descriptor, Visitor};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::{escape_label_value, Hashed, LabelHasher, LabelSet, SetValues, Values};
+use crate::labels::{Hashed, LabelHasher, LabelSet, SetValues, Values};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::self_metrics::{record, DropReason};
@@ -210,7 +210,7 @@ impl<M: Metric> FamilyCore<M> {
                 live: AtomicBool::new(false),
             })
             .collect();
-        let label_prefixes = label_names
+        let label_prefixes: Box<[Box<str>]> = label_names
             .iter()
             .enumerate()
             .map(|(i, name)| {
@@ -226,7 +226,10 @@ impl<M: Metric> FamilyCore<M> {
             .collect();
         Self {
             desc,
-            series: Store::new(label_names.len(), settings.idle_expiry.is_some()),
+            series: Store::with_pieces(
+                &label_prefixes.iter().map(|p| &**p).collect::<Vec<_>>(),
+                settings.idle_expiry.is_some(),
+            ),
             label_names,
             label_prefixes,
             const_text: settings.const_text.into_boxed_str(),
@@ -359,20 +362,30 @@ impl<M: Metric> FamilyCore<M> {
         Some(handle)
     }
 
-    /// A series' label text in `text` (cleared): the constant labels, then per label its
-    /// prefix and the value `value(label)` gives, with whether it needs no escaping (for a
-    /// stored series, the store knows from when the value was interned, so a scrape scans
-    /// nothing). What every scrape does for every series, so kept to copies.
+    /// A stored series' label text in `text` (cleared): the constant labels, then each
+    /// value's piece as the store keeps it (the label's prefix from `label_prefixes`, then the
+    /// value escaped), then the closing quote. What every scrape does for every series, so one
+    /// copy per label: nothing to scan, no prefix to add.
     #[inline]
-    fn render<'v>(&self, text: &mut String, value: impl Fn(usize) -> (&'v str, bool)) {
+    fn render(&self, text: &mut String, key: Key<'_>) {
         text.clear();
         text.push_str(&self.const_text);
-        for (label, prefix) in self.label_prefixes.iter().enumerate() {
+        for label in 0..key.len() {
+            text.push_str(key.piece(label));
+        }
+        if !key.is_empty() {
+            text.push('"');
+        }
+    }
+
+    /// The overflow series' label text in `text` (cleared), as [`render`](Self::render)
+    /// writes a stored series': the marker in every label (plain: it needs no escaping).
+    fn render_overflow(&self, text: &mut String) {
+        text.clear();
+        text.push_str(&self.const_text);
+        for prefix in &*self.label_prefixes {
             text.push_str(prefix);
-            match value(label) {
-                (value, true) => text.push_str(value),
-                (value, false) => escape_label_value(value, text),
-            }
+            text.push_str(OVERFLOW_LABEL_VALUE);
         }
         if !self.label_prefixes.is_empty() {
             text.push('"');
@@ -628,8 +641,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .unwrap_or_default();
         let locked = self.series.lock();
         for series in locked.iter() {
-            let key = series.key();
-            self.render(&mut text, |label| key.get_plain(label));
+            self.render(&mut text, series.key());
             M::lend(&series, |metric| metric.visit(&text, visitor));
         }
         drop(locked);
@@ -638,8 +650,7 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .get()
             .filter(|_| self.overflow_live.load(Ordering::Relaxed));
         if let Some(overflow) = overflow {
-            // The marker, in every label (plain: it needs no escaping).
-            self.render(&mut text, |_| (OVERFLOW_LABEL_VALUE, true));
+            self.render_overflow(&mut text);
             overflow.visit(&text, visitor);
         }
         let _ = LABEL_TEXT.try_with(|kept| kept.set(text));

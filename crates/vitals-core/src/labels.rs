@@ -239,28 +239,8 @@ pub const fn cardinality_product(parts: &[Option<usize>]) -> Option<usize> {
     Some(product)
 }
 
-/// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require.
-///
-/// ```
-/// let mut out = String::new();
-/// vitals_core::labels::escape_label_value("a\"b\\c\nd", &mut out);
-/// assert_eq!(out, r#"a\"b\\c\nd"#);
-/// ```
-pub fn escape_label_value(value: &str, out: &mut String) {
-    let mut rest = value;
-    // A byte search: `str::find` with a `[char; 3]` pattern decodes characters one by one, and
-    // this runs for every label value of every series a scrape writes.
-    while let Some(pos) = rest.bytes().position(|b| matches!(b, b'\\' | b'"' | b'\n')) {
-        out.push_str(&rest[..pos]);
-        out.push_str(match rest.as_bytes()[pos] {
-            b'\\' => "\\\\",
-            b'"' => "\\\"",
-            _ => "\\n",
-        });
-        rest = &rest[pos + 1..];
-    }
-    out.push_str(rest);
-}
+#[doc(inline)]
+pub use vitals_index::escape_label_value;
 
 /// Appends `name="escaped value"` to `out`, with a leading comma when `out` is not empty.
 pub(crate) fn push_label(out: &mut String, name: &str, value: &str) {

@@ -7,7 +7,7 @@
 //!
 //! | module | what is in it |
 //! | --- | --- |
-//! | `store` | [`Store`], [`Entry`], [`Found`], [`Locked`], [`Key`]: the series, their lookups and their writers' side |
+//! | `store` | [`Store`], [`Entry`], [`Found`], [`Locked`], [`Key`]: the series, their lookups and their writers' side; [`escape_label_value`], which writes the pieces a store keeps |
 //! | `shared` | [`Shared`], [`Lent`]: counted handles into a store's slots (or boxes of their own) |
 //! | `chunks` | arrays in chunks that never move, read without a lock |
 //! | `epoch` | when what a writer unlinked may be freed or reused |
@@ -26,4 +26,4 @@ mod shared;
 mod store;
 
 pub use shared::{Lent, Shared};
-pub use store::{Entry, Found, InsertError, Key, Locked, Store, MAX_SERIES};
+pub use store::{escape_label_value, Entry, Found, InsertError, Key, Locked, Store, MAX_SERIES};

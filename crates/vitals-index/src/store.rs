@@ -153,6 +153,9 @@ struct Table {
 /// One label's interned values.
 struct Column {
     values: Chunks<ValueCell>,
+    /// The text written before each of this label's values in its piece (see
+    /// [`Store::with_pieces`]), and its length: where a plain value starts in its piece.
+    prefix: Box<str>,
 }
 
 /// An interned value: written only while no series (and no reader) can use its id.
@@ -161,50 +164,133 @@ struct ValueCell(UnsafeCell<Value>);
 // SAFETY: see `ValueCell`: shared access only reads.
 unsafe impl Sync for ValueCell {}
 
-/// Bytes of a value kept in its cell rather than on the heap: most label values (methods,
-/// status codes, route templates) fit, and a lookup then compares them where it read their
-/// length, without following a pointer.
-const INLINE: usize = 19;
+/// Bytes of a piece kept in its cell rather than on the heap: the pieces of most label values
+/// (methods, status codes, route templates, after a prefix such as `",route="`) fit, and a
+/// lookup then compares the value where it read the piece's length, without following a
+/// pointer. 35 makes a cell 56 bytes.
+const INLINE: usize = 35;
 
-/// A value's bytes: inline up to [`INLINE`], else on the heap.
-#[derive(Default)]
+/// An interned value's piece (its column's prefix, then the value escaped as the exposition
+/// formats escape label values), kept so that writing a series' label text is one copy per
+/// label, with no prefix to add and no byte to scan; and the value itself, for lookups.
+///
+/// - A *plain* value (nothing to escape) is the end of its piece, which is inline up to
+///   [`INLINE`] bytes, else in `heap`.
+/// - Any other value is in `heap`, followed by its piece.
 struct Value {
+    /// The piece's length. (A piece over 4 GiB is not a label value's: such a length
+    /// saturates, and the piece is read short; lookups, which compare the value, are not
+    /// affected.)
     len: u32,
     /// Whether the value holds none of the bytes the exposition formats escape (`\`, `"`,
-    /// newline): then it is written as it is, without a scan per scrape.
+    /// newline).
     plain: bool,
     inline: [u8; INLINE],
     heap: Option<Box<str>>,
 }
 
+// What `INLINE` is chosen for: 56 bytes a cell, so 4 + 1 + 35 + 16.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Value>() == 56);
+
+impl Default for Value {
+    fn default() -> Self {
+        Self {
+            len: 0,
+            plain: true,
+            inline: [0; INLINE],
+            heap: None,
+        }
+    }
+}
+
 impl Value {
-    fn new(value: &str) -> Self {
+    fn new(prefix: &str, value: &str) -> Self {
+        let plain = !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n'));
+        let mut piece = String::with_capacity(prefix.len() + value.len());
+        piece.push_str(prefix);
+        if plain {
+            piece.push_str(value);
+        } else {
+            escape_label_value(value, &mut piece);
+        }
+        let len = u32::try_from(piece.len()).unwrap_or(u32::MAX);
         let mut inline = [0; INLINE];
-        let heap = match inline.get_mut(..value.len()) {
-            Some(to) => {
-                to.copy_from_slice(value.as_bytes());
+        let heap = match inline.get_mut(..piece.len()) {
+            Some(to) if plain => {
+                to.copy_from_slice(piece.as_bytes());
                 None
             }
-            None => Some(Box::from(value)),
+            _ if plain => Some(piece.into_boxed_str()),
+            _ => Some((value.to_owned() + &piece).into_boxed_str()),
         };
         Self {
-            // A value over 4 GiB is not a label value; such a length saturates, and the value
-            // is kept (and compared) on the heap.
-            len: u32::try_from(value.len()).unwrap_or(u32::MAX),
-            plain: !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')),
+            len,
+            plain,
             inline,
             heap,
         }
     }
 
+    /// The piece: the column's prefix, then the value, escaped.
     #[inline]
-    fn as_str(&self) -> &str {
-        match self.inline.get(..self.len as usize) {
-            // SAFETY: copied whole from a `&str` by `new`.
-            Some(bytes) if self.heap.is_none() => unsafe { std::str::from_utf8_unchecked(bytes) },
-            _ => self.heap.as_deref().unwrap_or(""),
+    fn piece(&self) -> &str {
+        match &self.heap {
+            // SAFETY: copied whole from a `&str` by `new`, and `len` is within it.
+            None => unsafe { std::str::from_utf8_unchecked(self.inline_bytes()) },
+            Some(heap) if self.plain => heap,
+            Some(heap) => heap.get(heap.len() - self.len as usize..).unwrap_or(""),
         }
     }
+
+    /// The value, given its column's prefix length.
+    #[inline]
+    fn value(&self, prefix: usize) -> &str {
+        match &self.heap {
+            // SAFETY: as for `piece`; a plain piece is the prefix (whole characters) then the
+            // value, so `prefix` is a character boundary.
+            None => unsafe {
+                std::str::from_utf8_unchecked(self.inline_bytes().get(prefix..).unwrap_or(&[]))
+            },
+            Some(heap) if self.plain => heap.get(prefix..).unwrap_or(""),
+            Some(heap) => heap.get(..heap.len() - self.len as usize).unwrap_or(""),
+        }
+    }
+
+    #[inline]
+    fn inline_bytes(&self) -> &[u8] {
+        // `len` is at most `INLINE` when the piece is inline (see `new`).
+        self.inline.get(..self.len as usize).unwrap_or(&[])
+    }
+
+    /// The bytes this value keeps on the heap.
+    fn heap_len(&self) -> usize {
+        self.heap.as_ref().map_or(0, |h| h.len())
+    }
+}
+
+/// Appends `value` to `out`, escaping `\`, `"` and newline as both text formats require
+/// (Prometheus text 0.0.4 and OpenMetrics escape label values alike). A store's pieces are
+/// escaped with it, and vitals-core re-exports it for everything else it writes.
+///
+/// ```
+/// let mut out = String::new();
+/// vitals_index::escape_label_value("a\"b\\c\nd", &mut out);
+/// assert_eq!(out, r#"a\"b\\c\nd"#);
+/// ```
+pub fn escape_label_value(value: &str, out: &mut String) {
+    let mut rest = value;
+    // A byte search: `str::find` with a `[char; 3]` pattern decodes characters one by one.
+    while let Some(pos) = rest.bytes().position(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+        out.push_str(rest.get(..pos).unwrap_or(""));
+        out.push_str(match rest.as_bytes().get(pos) {
+            Some(b'\\') => "\\\\",
+            Some(b'"') => "\\\"",
+            _ => "\\n",
+        });
+        rest = rest.get(pos + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
 }
 
 /// What only the lock holder touches.
@@ -256,11 +342,39 @@ unsafe impl Send for Garbage {}
 
 impl<S, X, E> Store<S, X, E> {
     /// An empty store for series of `labels` values each; `meta` says whether it keeps an `E`
-    /// per series (see [`Entry::meta`]).
+    /// per series (see [`Entry::meta`]). Each value's piece ([`Key::piece`]) is the value
+    /// escaped, with no prefix: [`with_pieces`](Self::with_pieces) with empty prefixes.
     pub fn new(labels: usize, meta: bool) -> Self
     where
         E: Default,
     {
+        Self::with_pieces(&vec![""; labels], meta)
+    }
+
+    /// An empty store for series of one value per prefix in `prefixes`, which keeps with each
+    /// interned value its *piece*: the label's prefix, then the value escaped as the exposition
+    /// formats escape label values (`\` as `\\`, `"` as `\"`, newline as `\n`). With prefixes
+    /// `a="` and `",b="`, a series' label text is its pieces one after the other and a closing
+    /// `"`: written per scrape with one copy per label, nothing to scan. `meta` is as for
+    /// [`new`](Self::new).
+    ///
+    /// ```
+    /// use vitals_index::Store;
+    ///
+    /// let store: Store<u64> = Store::with_pieces(&["path=\"", "\",note=\""], false);
+    /// let values = ["/", "say \"hi\""];
+    /// let entry = store.lock().insert(1, 7, &values, |_| 1).unwrap().index();
+    /// let found = store.get(1, |key| key.iter().eq(values)).unwrap();
+    /// let key = found.key();
+    /// assert_eq!(found.index(), entry);
+    /// assert_eq!(key.get(1), "say \"hi\""); // the value, as given
+    /// assert_eq!(key.piece(0).to_owned() + key.piece(1) + "\"", r#"path="/",note="say \"hi\"""#);
+    /// ```
+    pub fn with_pieces(prefixes: &[&str], meta: bool) -> Self
+    where
+        E: Default,
+    {
+        let labels = prefixes.len();
         let arena = Box::new(Arena {
             live: AtomicUsize::new(1),
             slots: Chunks::new(1),
@@ -270,9 +384,11 @@ impl<S, X, E> Store<S, X, E> {
             arena: NonNull::from(Box::leak(arena)),
             table: AtomicPtr::new(Box::into_raw(Table::new(MIN_ENTRIES))),
             keys: Chunks::new(labels),
-            columns: (0..labels)
-                .map(|_| Column {
+            columns: prefixes
+                .iter()
+                .map(|&prefix| Column {
                     values: Chunks::new(1),
+                    prefix: prefix.into(),
                 })
                 .collect(),
             meta: meta.then(|| Chunks::new(1)),
@@ -539,23 +655,24 @@ pub struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    /// The value of label `label`.
+    /// The value of label `label` (empty past the last label).
     #[inline]
     pub fn get(&self, label: usize) -> &'a str {
-        self.get_plain(label).0
+        match (self.words.get(label), self.columns.get(label)) {
+            // SAFETY: a key's ids are published with it (see `Column::value`).
+            (Some(id), Some(column)) => unsafe { column.value(id.load(Ordering::Relaxed)) },
+            _ => "",
+        }
     }
 
-    /// The value of label `label`, and whether it holds none of the bytes the exposition
-    /// formats escape (`\`, `"`, newline), which is known from when it was interned.
+    /// The piece of label `label`'s value: the label's prefix, then the value escaped (see
+    /// [`Store::with_pieces`]); empty past the last label.
     #[inline]
-    pub fn get_plain(&self, label: usize) -> (&'a str, bool) {
+    pub fn piece(&self, label: usize) -> &'a str {
         match (self.words.get(label), self.columns.get(label)) {
-            (Some(id), Some(column)) => {
-                // SAFETY: a key's ids are published with it (see `Column::value`).
-                let value = unsafe { column.cell(id.load(Ordering::Relaxed)) };
-                (value.as_str(), value.plain)
-            }
-            _ => ("", true),
+            // SAFETY: as for `get`.
+            (Some(id), Some(column)) => unsafe { column.cell(id.load(Ordering::Relaxed)) }.piece(),
+            _ => "",
         }
     }
 
@@ -591,7 +708,7 @@ impl Column {
     #[inline]
     unsafe fn value(&self, id: u32) -> &str {
         // SAFETY: by the caller's promise.
-        unsafe { self.cell(id) }.as_str()
+        unsafe { self.cell(id) }.value(self.prefix.len())
     }
 
     /// The interned value `id`, under [`value`](Self::value)'s contract.
@@ -984,7 +1101,9 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                     let (chunk, offset) = unpack(id as usize);
                     // SAFETY: a fresh or freed id: its chunk was pushed, no series uses it and
                     // no reader can hold it (a freed one waited out its grace period).
-                    unsafe { *(*col.values.run(chunk, offset)).0.get() = Value::new(value) };
+                    unsafe {
+                        *(*col.values.run(chunk, offset)).0.get() = Value::new(&col.prefix, value);
+                    };
                     let hasher = &writer.hasher;
                     column.ids.insert_unique(hash, id, |&other| {
                         // SAFETY: as for `find`.
@@ -1077,8 +1196,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                 let heap: usize = (0..w.uses.len())
                     .filter(|&id| w.uses.get(id).is_some_and(|&u| u > 0))
                     // SAFETY: an id in use was handed out under this lock.
-                    .map(|id| unsafe { c.value(pack(id) as u32) }.len())
-                    .filter(|&len| len > INLINE)
+                    .map(|id| unsafe { c.cell(pack(id) as u32) }.heap_len())
                     .sum();
                 cells * std::mem::size_of::<ValueCell>()
                     + heap
@@ -1086,6 +1204,7 @@ impl<'a, S, X: Default, E: Default> Locked<'a, S, X, E> {
                     + w.ids.allocation_size()
                     + w.free.capacity() * 4
                     + c.values.dir_bytes()
+                    + c.prefix.len()
             })
             .sum();
         self.store.table().entries.len() * 4

@@ -308,6 +308,86 @@ fn values_are_interned_once_and_their_ids_reused_after_the_last_series_goes() {
     assert_eq!(drops.load(Ordering::SeqCst), 44);
 }
 
+// --- Pieces ---
+
+/// A series' label text as a family writes it: its pieces, then the closing quote.
+fn text(key: &Key<'_>) -> String {
+    let mut text: String = (0..key.len()).map(|label| key.piece(label)).collect();
+    if !key.is_empty() {
+        text.push('"');
+    }
+    text
+}
+
+#[test]
+fn pieces_are_the_prefix_then_the_escaped_value_and_lookups_compare_the_value() {
+    let store: Store<u64> = Store::with_pieces(&["method=\"", "\",path=\""], false);
+    let long = "/a/route/template/long/enough/to/leave/the/cell/{id}";
+    let long_text = format!(r#"method="GET",path="{long}""#);
+    let cases: [([&str; 2], &str); 5] = [
+        (["GET", "/"], r#"method="GET",path="/""#),
+        // Past the bytes a cell keeps inline.
+        (["GET", long], &long_text),
+        // Escaped in the piece, as given in the value.
+        (["a\"b", "c\\d\ne"], r#"method="a\"b",path="c\\d\ne""#),
+        // Empty, and nothing but escapes.
+        (["", "\"\"\"\""], r#"method="",path="\"\"\"\"""#),
+        (["ü", "ñ\n"], r#"method="ü",path="ñ\n""#),
+    ];
+    {
+        let mut locked = store.lock();
+        for (n, (values, _)) in cases.iter().enumerate() {
+            locked
+                .insert(hash(values), n as u64, values, rehash)
+                .unwrap();
+        }
+    }
+    for (n, (values, want)) in cases.iter().enumerate() {
+        let found = store.get(hash(values), eq(values)).expect("inserted");
+        assert_eq!(*found.stored(), n as u64);
+        assert!(found.key().iter().eq(values.iter().copied()), "{values:?}");
+        assert_eq!(text(&found.key()), *want);
+    }
+    // The escaped text is not the value: looking it up finds nothing.
+    let escaped = ["a\\\"b", "c\\\\d\\ne"];
+    assert!(store.get(hash(&escaped), eq(&escaped)).is_none());
+    // Past the last label, a key reads empty.
+    let found = store.get(hash(&["GET", "/"]), eq(&["GET", "/"])).unwrap();
+    assert_eq!((found.key().get(2), found.key().piece(2)), ("", ""));
+}
+
+#[test]
+fn a_store_without_prefixes_keeps_each_value_escaped_as_its_piece() {
+    let store: Store<u64> = Store::new(2, false);
+    let values = ["plain", "say \"hi\""];
+    store
+        .lock()
+        .insert(hash(&values), 1, &values, rehash)
+        .unwrap();
+    let found = store.get(hash(&values), eq(&values)).unwrap();
+    assert_eq!(found.key().piece(0), "plain");
+    assert_eq!(found.key().piece(1), r#"say \"hi\""#);
+}
+
+#[test]
+fn a_freed_value_id_takes_the_new_value_s_piece() {
+    let store: Store<u64> = Store::with_pieces(&["k=\""], false);
+    let old = ["needs \"escaping\" and is long enough for the heap"];
+    store.lock().insert(hash(&old), 1, &old, rehash).unwrap();
+    {
+        let mut locked = store.lock();
+        let index = locked.get(hash(&old), eq(&old)).unwrap().index();
+        assert!(locked.remove(index, hash(&old)));
+    }
+    settle(&store, || store.lock().distinct(0) == 0);
+    let new = ["new"];
+    store.lock().insert(hash(&new), 2, &new, rehash).unwrap();
+    assert_eq!(store.lock().distinct(0), 1);
+    let found = store.get(hash(&new), eq(&new)).unwrap();
+    assert_eq!(text(&found.key()), r#"k="new""#);
+    assert!(store.get(hash(&old), eq(&old)).is_none());
+}
+
 // --- Handles ---
 
 #[test]
