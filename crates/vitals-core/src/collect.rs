@@ -1,12 +1,18 @@
-//! What a registry exposes at scrape time: family descriptors, series values, the [`Visitor`]
-//! that encoders implement, and the [`Collector`] trait for values computed at scrape time.
+//! What a registry exposes at scrape time: family descriptors, series values and their
+//! [`LabelText`], the [`Visitor`] that encoders implement, and the [`Collector`] trait for
+//! values computed at scrape time.
 //!
 //! Everything here borrows from the live instruments: walking a registry allocates nothing per
 //! series (summaries excepted, which merge their sketches into one per scrape).
 
+use std::cell::Cell;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use vitals_index::Key;
+
 use crate::exemplar::{Exemplar, Slot};
+use crate::limits::OVERFLOW_LABEL_VALUE;
 
 /// The type of a metric family, as OpenMetrics names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,6 +178,7 @@ impl<'a> Counts<'a> {
 /// The latest exemplar of each bucket of a histogram, read live. Read-only.
 ///
 /// ```
+/// use vitals_core::collect::LabelText;
 /// use vitals_core::{Histogram, Metric, SeriesValue, Visitor};
 ///
 /// let latency = Histogram::with_buckets(&[0.1, 1.0])?;
@@ -180,14 +187,14 @@ impl<'a> Counts<'a> {
 /// struct Buckets(Vec<Option<f64>>);
 /// impl Visitor for Buckets {
 ///     fn family(&mut self, _: &vitals_core::Descriptor) {}
-///     fn series(&mut self, _: &str, value: &SeriesValue<'_>) {
+///     fn series(&mut self, _: &LabelText<'_>, value: &SeriesValue<'_>) {
 ///         if let SeriesValue::Histogram(h) = value {
 ///             self.0 = (0..h.counts.len()).map(|i| h.exemplars.get(i).map(|e| e.value())).collect();
 ///         }
 ///     }
 /// }
 /// let mut buckets = Buckets(Vec::new());
-/// latency.visit("", &mut buckets);
+/// latency.visit(&LabelText::default(), &mut buckets);
 /// assert_eq!(buckets.0, [None, Some(0.5), None]); // le="0.1", le="1", le="+Inf"
 /// # Ok::<(), vitals_core::Error>(())
 /// ```
@@ -297,6 +304,165 @@ pub struct StateSetValue<'a> {
     pub flags: Flags<'a>,
 }
 
+/// A series' label text as a [`Visitor`] receives it: escaped, without braces
+/// (`a="1",b="x"`), constant labels first; empty when the series has no labels.
+///
+/// A family's series keep no text: each label value is interned once with its piece
+/// (`,route="/users` and the like), and the text is those pieces one after the other. So the
+/// text is not a `&str` until something writes it: [`write_to`](Self::write_to) writes it
+/// straight into an encoder's output (what the encoders do, one copy per label), and
+/// [`with_str`](Self::with_str) lends it as a `&str` (written into a buffer kept per thread).
+///
+/// ```
+/// use vitals_core::collect::LabelText;
+///
+/// let labels = LabelText::new(r#"method="GET",path="/""#);
+/// let mut out = b"requests_total{".to_vec();
+/// labels.write_to(&mut out);
+/// out.extend_from_slice(b"} 1");
+/// assert_eq!(out, br#"requests_total{method="GET",path="/"} 1"#);
+/// assert_eq!(labels.with_str(str::len), 21);
+/// assert_eq!(labels.to_string(), r#"method="GET",path="/""#);
+/// assert!(LabelText::default().is_empty());
+/// ```
+#[derive(Clone, Copy, Default)]
+pub struct LabelText<'a>(TextRepr<'a>);
+
+#[derive(Clone, Copy)]
+enum TextRepr<'a> {
+    /// Written already.
+    Text(&'a str),
+    /// A family's series: `before` (the family's constant labels, with a trailing comma
+    /// folded into the first piece), then the pieces of `key`, then the closing quote.
+    Stored { before: &'a str, key: Key<'a> },
+    /// A family's overflow series: `before`, then per label its prefix (as in the pieces) and
+    /// the overflow marker, then the closing quote.
+    Overflow {
+        before: &'a str,
+        prefixes: &'a [Box<str>],
+    },
+}
+
+impl Default for TextRepr<'_> {
+    fn default() -> Self {
+        Self::Text("")
+    }
+}
+
+thread_local! {
+    /// Where [`LabelText::with_str`] writes. A `Cell` that is taken and put back, so a nested
+    /// call only allocates, never panics; kept from scrape to scrape, so writing allocates
+    /// nothing once it has seen the longest text.
+    static TEXT: Cell<String> = const { Cell::new(String::new()) };
+}
+
+impl<'a> LabelText<'a> {
+    /// Label text written already: escaped, without braces (`a="1",b="x"`), as a
+    /// [`Visitor`] receives it.
+    pub fn new(text: &'a str) -> Self {
+        Self(TextRepr::Text(text))
+    }
+
+    /// A stored series' text: `before`, then the pieces of `key` (see
+    /// [`Store::with_pieces`](vitals_index::Store::with_pieces)), then the closing quote.
+    pub(crate) fn stored(before: &'a str, key: Key<'a>) -> Self {
+        Self(TextRepr::Stored { before, key })
+    }
+
+    /// An overflow series' text: `before`, then each prefix with the overflow marker.
+    pub(crate) fn overflow(before: &'a str, prefixes: &'a [Box<str>]) -> Self {
+        Self(TextRepr::Overflow { before, prefixes })
+    }
+
+    /// Whether the text is empty (then an encoder writes no braces).
+    pub fn is_empty(&self) -> bool {
+        match self.0 {
+            TextRepr::Text(text) => text.is_empty(),
+            TextRepr::Stored { before, key } => before.is_empty() && key.is_empty(),
+            TextRepr::Overflow { before, prefixes } => before.is_empty() && prefixes.is_empty(),
+        }
+    }
+
+    /// Appends the text to `out`.
+    #[inline]
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        match self.0 {
+            TextRepr::Text(text) => out.extend_from_slice(text.as_bytes()),
+            TextRepr::Stored { before, key } => {
+                // Most registries have no constant labels: a branch, not a call to copy nothing.
+                if !before.is_empty() {
+                    out.extend_from_slice(before.as_bytes());
+                }
+                key.push_pieces(out);
+                if !key.is_empty() {
+                    out.push(b'"');
+                }
+            }
+            TextRepr::Overflow { before, prefixes } => {
+                out.extend_from_slice(before.as_bytes());
+                for prefix in prefixes {
+                    out.extend_from_slice(prefix.as_bytes());
+                    out.extend_from_slice(OVERFLOW_LABEL_VALUE.as_bytes());
+                }
+                if !prefixes.is_empty() {
+                    out.push(b'"');
+                }
+            }
+        }
+    }
+
+    /// Appends the text to `out`.
+    pub fn push_to(&self, out: &mut String) {
+        match self.0 {
+            TextRepr::Text(text) => out.push_str(text),
+            TextRepr::Stored { before, key } => {
+                out.push_str(before);
+                key.push_pieces_str(out);
+                if !key.is_empty() {
+                    out.push('"');
+                }
+            }
+            TextRepr::Overflow { before, prefixes } => {
+                out.push_str(before);
+                for prefix in prefixes {
+                    out.push_str(prefix);
+                    out.push_str(OVERFLOW_LABEL_VALUE);
+                }
+                if !prefixes.is_empty() {
+                    out.push('"');
+                }
+            }
+        }
+    }
+
+    /// Calls `f` with the text as a `&str`: the text itself when it is written already, else
+    /// written into a buffer kept per thread (so this allocates nothing once warm).
+    pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        if let TextRepr::Text(text) = self.0 {
+            return f(text);
+        }
+        // `try_with`: from a thread-local destructor, after the buffer is gone, allocate.
+        let mut text = TEXT.try_with(Cell::take).unwrap_or_default();
+        text.clear();
+        self.push_to(&mut text);
+        let result = f(&text);
+        let _ = TEXT.try_with(|kept| kept.set(text));
+        result
+    }
+}
+
+impl fmt::Display for LabelText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with_str(|text| f.write_str(text))
+    }
+}
+
+impl fmt::Debug for LabelText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with_str(|text| fmt::Debug::fmt(text, f))
+    }
+}
+
 /// The value of one series at scrape time.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -335,9 +501,10 @@ pub trait Visitor {
     /// Starts a family.
     fn family(&mut self, desc: &Descriptor);
 
-    /// One series of the current family. `labels` is the rendered, escaped label text without
-    /// braces (`a="1",b="x"`), constant labels first; empty when there are none.
-    fn series(&mut self, labels: &str, value: &SeriesValue<'_>);
+    /// One series of the current family. `labels` is its label text, escaped, without braces
+    /// (`a="1",b="x"`), constant labels first; empty when there are none. Write it into an
+    /// output with [`LabelText::write_to`], or read it with [`LabelText::with_str`].
+    fn series(&mut self, labels: &LabelText<'_>, value: &SeriesValue<'_>);
 }
 
 /// Values computed at scrape time, such as a queue's length read from elsewhere.

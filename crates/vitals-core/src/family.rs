@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use vitals_index::{Entry, InsertError, Key, Locked, Store};
 
-use crate::collect::{Descriptor, Visitor};
+use crate::collect::{Descriptor, LabelText, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::{Hashed, LabelHasher, LabelSet, SetValues, Values};
 use crate::limits::{fingerprint, Budget, FamilyStats, OVERFLOW_LABEL_VALUE};
@@ -362,36 +362,6 @@ impl<M: Metric> FamilyCore<M> {
         Some(handle)
     }
 
-    /// A stored series' label text in `text` (cleared): the constant labels, then each
-    /// value's piece as the store keeps it (the label's prefix from `label_prefixes`, then the
-    /// value escaped), then the closing quote. What every scrape does for every series, so one
-    /// copy per label: nothing to scan, no prefix to add.
-    #[inline]
-    fn render(&self, text: &mut String, key: Key<'_>) {
-        text.clear();
-        text.push_str(&self.const_text);
-        for label in 0..key.len() {
-            text.push_str(key.piece(label));
-        }
-        if !key.is_empty() {
-            text.push('"');
-        }
-    }
-
-    /// The overflow series' label text in `text` (cleared), as [`render`](Self::render)
-    /// writes a stored series': the marker in every label (plain: it needs no escaping).
-    fn render_overflow(&self, text: &mut String) {
-        text.clear();
-        text.push_str(&self.const_text);
-        for prefix in &*self.label_prefixes {
-            text.push_str(prefix);
-            text.push_str(OVERFLOW_LABEL_VALUE);
-        }
-        if !self.label_prefixes.is_empty() {
-            text.push('"');
-        }
-    }
-
     fn room(&self, len: usize) -> Room {
         // A family without labels has one series: nothing to bound, and an overflow series
         // beside it would write the same sample twice.
@@ -602,12 +572,6 @@ impl<M: Metric> FamilyCore<M> {
     }
 }
 
-thread_local! {
-    /// The label text of the series being visited (see `Collect::visit`). A `Cell` that is
-    /// taken and put back, so a visit nested in another only allocates, never panics.
-    static LABEL_TEXT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
-}
-
 /// How a registry sees any family, whatever its instrument type.
 pub(crate) trait Collect: Send + Sync {
     fn descriptor(&self) -> &Descriptor;
@@ -632,17 +596,12 @@ impl<M: Metric> Collect for FamilyCore<M> {
             self.expire_idle(Instant::now());
         }
         visitor.family(&self.desc);
-        // One buffer for every series' labels: the text is written from the interned values
-        // as the series is visited, and never kept. Per thread and kept from scrape to scrape,
-        // so encoding allocates nothing once it has seen the longest label text.
-        // `try_with`: a visit from a thread-local destructor, after this one is gone, allocates.
-        let mut text = LABEL_TEXT
-            .try_with(std::cell::Cell::take)
-            .unwrap_or_default();
+        // A series keeps no label text: its values' pieces are written by the encoder, into
+        // its output, as it writes the series (see `LabelText`).
         let locked = self.series.lock();
         for series in locked.iter() {
-            self.render(&mut text, series.key());
-            M::lend(&series, |metric| metric.visit(&text, visitor));
+            let labels = LabelText::stored(&self.const_text, series.key());
+            M::lend(&series, |metric| metric.visit(&labels, visitor));
         }
         drop(locked);
         let overflow = self
@@ -650,10 +609,9 @@ impl<M: Metric> Collect for FamilyCore<M> {
             .get()
             .filter(|_| self.overflow_live.load(Ordering::Relaxed));
         if let Some(overflow) = overflow {
-            self.render_overflow(&mut text);
-            overflow.visit(&text, visitor);
+            let labels = LabelText::overflow(&self.const_text, &self.label_prefixes);
+            overflow.visit(&labels, visitor);
         }
-        let _ = LABEL_TEXT.try_with(|kept| kept.set(text));
     }
 
     fn stats(&self) -> FamilyStats {

@@ -33,7 +33,7 @@
 //! | [`dynamic`] | the dynamic manager: [`Registry::inc_counter`], [`Registry::set_gauge`], [`Registry::observe`] by name and label pairs |
 //! | [`limits`] | cardinality limits and overflow, idle expiry, [`Registry::stats`] |
 //! | [`exemplar`] | [`Exemplar`]: the trace id of an increment or observation, for OpenMetrics |
-//! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], and the [`Collector`] trait |
+//! | [`collect`] | what encoders read: [`Visitor`], [`SeriesValue`], [`LabelText`], and the [`Collector`] trait |
 //! | [`name`] | name, label-name and unit validation |
 //! | [`switch`] | the global on/off switch (`METRICS_ENABLED`) |
 //! | [`self_metrics`] | counts of updates that could not be applied |
@@ -59,7 +59,7 @@ pub mod scope;
 pub mod self_metrics;
 pub mod switch;
 
-pub use collect::{Collector, Descriptor, MetricType, Number, SeriesValue, Visitor};
+pub use collect::{Collector, Descriptor, LabelText, MetricType, Number, SeriesValue, Visitor};
 pub use error::{Error, ErrorKind, Result};
 pub use exemplar::Exemplar;
 pub use family::{DynamicLabels, Family, SeriesLabels};

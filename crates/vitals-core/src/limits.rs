@@ -39,7 +39,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::collect::{SeriesValue, Visitor};
+use crate::collect::{LabelText, SeriesValue, Visitor};
 use crate::metrics::Metric;
 
 /// The value of every label of a family's overflow series.
@@ -147,7 +147,7 @@ pub(crate) fn fingerprint<M: Metric>(metric: &M) -> u64 {
     impl Visitor for Digest {
         fn family(&mut self, _: &crate::collect::Descriptor) {}
 
-        fn series(&mut self, _: &str, value: &SeriesValue<'_>) {
+        fn series(&mut self, _: &LabelText<'_>, value: &SeriesValue<'_>) {
             match value {
                 SeriesValue::Counter { value, .. }
                 | SeriesValue::Gauge(value)
@@ -175,6 +175,6 @@ pub(crate) fn fingerprint<M: Metric>(metric: &M) -> u64 {
     }
 
     let mut digest = Digest(0xcbf2_9ce4_8422_2325);
-    metric.visit("", &mut digest);
+    metric.visit(&LabelText::default(), &mut digest);
     digest.0
 }

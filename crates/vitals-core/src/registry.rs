@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::collect::{Collector, Descriptor, MetricType, Visitor};
+use crate::collect::{Collector, Descriptor, LabelText, MetricType, Visitor};
 use crate::dynamic::Dynamic;
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::{Collect, DynamicLabels, Family, FamilyCore, FamilySettings, MAX_DENSE_SERIES};
@@ -575,7 +575,7 @@ impl Registry {
                         text.push(',');
                     }
                     text.push_str(labels);
-                    visitor.series(&text, value);
+                    visitor.series(&LabelText::new(&text), value);
                 });
             }
         }

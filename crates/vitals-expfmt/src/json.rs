@@ -22,7 +22,7 @@
 //! which JSON numbers cannot express, as the strings `"NaN"`, `"+Inf"` and `"-Inf"`.
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
-use vitals_core::{Descriptor, Number, SeriesValue, Visitor};
+use vitals_core::{Descriptor, LabelText, Number, SeriesValue, Visitor};
 
 use crate::number::{write_go_float, write_i64, write_u64};
 
@@ -89,7 +89,7 @@ impl Visitor for JsonEncoder<'_> {
         self.out.extend_from_slice(b",\"series\":[");
     }
 
-    fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
+    fn series(&mut self, labels: &LabelText<'_>, value: &SeriesValue<'_>) {
         // Decide before writing anything, so that a kind of value this encoder does not know
         // yet (the enum is non-exhaustive) leaves no half-written series behind.
         if !matches!(
@@ -109,7 +109,7 @@ impl Visitor for JsonEncoder<'_> {
         }
         self.series += 1;
         self.out.extend_from_slice(b"{\"labels\":");
-        write_labels(self.out, labels);
+        labels.with_str(|text| write_labels(self.out, text));
         match value {
             SeriesValue::Counter { value, created, .. } => {
                 self.out.extend_from_slice(b",\"value\":");

@@ -18,7 +18,7 @@
 use std::io::Write as _;
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
-use vitals_core::{Descriptor, Exemplar, Number, SeriesValue, Visitor};
+use vitals_core::{Descriptor, Exemplar, LabelText, Number, SeriesValue, Visitor};
 
 use crate::bounds::BoundCache;
 use crate::escape;
@@ -59,7 +59,7 @@ impl Visitor for OpenMetricsEncoder<'_> {
         }
     }
 
-    fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
+    fn series(&mut self, labels: &LabelText<'_>, value: &SeriesValue<'_>) {
         match value {
             SeriesValue::Counter {
                 value,
@@ -92,7 +92,7 @@ impl Visitor for OpenMetricsEncoder<'_> {
 }
 
 impl OpenMetricsEncoder<'_> {
-    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>) {
+    fn sample(&mut self, suffix: &str, labels: &LabelText<'_>, extra: Option<Extra<'_>>) {
         self.out.extend_from_slice(self.name.as_bytes());
         self.out.extend_from_slice(suffix.as_bytes());
         write_labels(self.out, labels, extra, write_canonical_float);
@@ -108,7 +108,7 @@ impl OpenMetricsEncoder<'_> {
     }
 
     /// Ends the previous line and writes `_created` when known.
-    fn created(&mut self, labels: &str, created: Option<f64>) {
+    fn created(&mut self, labels: &LabelText<'_>, created: Option<f64>) {
         self.out.push(b'\n');
         if let Some(created) = created {
             self.sample("_created", labels, None);
@@ -138,7 +138,7 @@ impl OpenMetricsEncoder<'_> {
         let _ = write!(self.out, "{}", exemplar.timestamp());
     }
 
-    fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+    fn histogram(&mut self, labels: &LabelText<'_>, h: &HistogramValue<'_>) {
         let mut bounds = std::mem::take(&mut self.bounds);
         bounds.prepare(h.bounds, write_canonical_float);
         let mut bucket = 0;
@@ -176,7 +176,7 @@ impl OpenMetricsEncoder<'_> {
         }
     }
 
-    fn summary(&mut self, labels: &str, s: &SummaryValue<'_>) {
+    fn summary(&mut self, labels: &LabelText<'_>, s: &SummaryValue<'_>) {
         for &(q, v) in s.quantiles {
             // OpenMetrics forbids negative quantile values; such a sample is left out of this
             // format only (0.0.4 keeps it).
@@ -202,7 +202,7 @@ impl OpenMetricsEncoder<'_> {
         }
     }
 
-    fn state_set(&mut self, labels: &str, s: &StateSetValue<'_>) {
+    fn state_set(&mut self, labels: &LabelText<'_>, s: &StateSetValue<'_>) {
         let family = std::mem::take(&mut self.name);
         for (i, state) in s.states.iter().enumerate() {
             self.out.extend_from_slice(family.as_bytes());

@@ -6,7 +6,7 @@
 //! are not written (0.0.4 has no place for them).
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
-use vitals_core::{Descriptor, MetricType, Number, SeriesValue, Visitor};
+use vitals_core::{Descriptor, LabelText, MetricType, Number, SeriesValue, Visitor};
 
 use crate::bounds::BoundCache;
 use crate::escape;
@@ -49,7 +49,7 @@ impl Visitor for TextEncoder<'_> {
         self.out.push(b'\n');
     }
 
-    fn series(&mut self, labels: &str, value: &SeriesValue<'_>) {
+    fn series(&mut self, labels: &LabelText<'_>, value: &SeriesValue<'_>) {
         match value {
             SeriesValue::Counter { value, .. }
             | SeriesValue::Gauge(value)
@@ -80,7 +80,7 @@ pub(crate) enum Extra<'a> {
 
 impl TextEncoder<'_> {
     /// Writes `name+suffix{labels,extra} ` (with the trailing space before the value).
-    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>) {
+    fn sample(&mut self, suffix: &str, labels: &LabelText<'_>, extra: Option<Extra<'_>>) {
         self.out.extend_from_slice(self.name.as_bytes());
         self.out.extend_from_slice(suffix.as_bytes());
         write_labels(self.out, labels, extra, write_go_float);
@@ -95,7 +95,7 @@ impl TextEncoder<'_> {
         }
     }
 
-    fn histogram(&mut self, labels: &str, h: &HistogramValue<'_>) {
+    fn histogram(&mut self, labels: &LabelText<'_>, h: &HistogramValue<'_>) {
         let mut bounds = std::mem::take(&mut self.bounds);
         bounds.prepare(h.bounds, write_go_float);
         let mut bucket = 0;
@@ -117,7 +117,7 @@ impl TextEncoder<'_> {
         write_u64(self.out, count);
     }
 
-    fn summary(&mut self, labels: &str, s: &SummaryValue<'_>) {
+    fn summary(&mut self, labels: &LabelText<'_>, s: &SummaryValue<'_>) {
         for &(q, v) in s.quantiles {
             self.sample("", labels, Some(Extra::Float("quantile", q)));
             write_go_float(self.out, v);
@@ -130,7 +130,7 @@ impl TextEncoder<'_> {
         write_u64(self.out, s.count);
     }
 
-    fn state_set(&mut self, labels: &str, s: &StateSetValue<'_>) {
+    fn state_set(&mut self, labels: &LabelText<'_>, s: &StateSetValue<'_>) {
         let family = std::mem::take(&mut self.family);
         for (i, state) in s.states.iter().enumerate() {
             if i > 0 {
@@ -143,11 +143,11 @@ impl TextEncoder<'_> {
     }
 }
 
-/// Writes `{labels,extra}`, or nothing when both are empty. The series' label text is already
+/// Writes `{labels,extra}`, or nothing when both are empty. The series' label text comes
 /// escaped; the extra label's value is formatted (floats) or escaped (text) here.
 pub(crate) fn write_labels(
     out: &mut Vec<u8>,
-    labels: &str,
+    labels: &LabelText<'_>,
     extra: Option<Extra<'_>>,
     float: fn(&mut Vec<u8>, f64),
 ) {
@@ -155,7 +155,7 @@ pub(crate) fn write_labels(
         return;
     }
     out.push(b'{');
-    out.extend_from_slice(labels.as_bytes());
+    labels.write_to(out);
     if let Some(extra) = extra {
         if !labels.is_empty() {
             out.push(b',');

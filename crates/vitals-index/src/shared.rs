@@ -12,7 +12,7 @@ use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ops::Deref;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::ptr::NonNull;
-use std::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use crate::chunks::{chunk_len, locate, unpack, Chunks};
@@ -89,6 +89,10 @@ pub(crate) struct Arena<S, X> {
     pub(crate) slots: Chunks<Slot<S>>,
     /// Per chunk of slots (by its number), its side data.
     pub(crate) sides: Chunks<SideChunk<X>>,
+    /// Whether any chunk has side data: most stores never write any (a counter's exemplar is
+    /// its side data), and a scrape reads every series' side data, which without this costs a
+    /// lookup per series (measured 4.6 ns of a counter's 40 ns encode).
+    pub(crate) any_side: AtomicBool,
 }
 
 // SAFETY: an arena hands out `&S` and `&X` to any thread and its slots' values are dropped on
@@ -194,7 +198,12 @@ impl<S, X: Default> Shared<S, X> {
             None => Some(unsafe { &(*self.slot.cast::<Standalone<S, X>>().as_ptr()).side }),
             Some(arena) => {
                 // SAFETY: as in `side`.
-                let (arena, index) = unsafe { (arena.as_ref(), self.slot.as_ref().index) };
+                let arena = unsafe { arena.as_ref() };
+                if !arena.any_side.load(Ordering::Acquire) {
+                    return None;
+                }
+                // SAFETY: as in `side`.
+                let index = unsafe { self.slot.as_ref().index };
                 let (chunk, offset) = unpack(index as usize);
                 let (at, within) = locate(chunk);
                 // SAFETY: as in `side`.
@@ -227,6 +236,9 @@ impl<S, X: Default> Shared<S, X> {
                         .map(|_| SideCell(UnsafeCell::new(X::default())))
                         .collect()
                 });
+                if !arena.any_side.load(Ordering::Relaxed) {
+                    arena.any_side.store(true, Ordering::Release);
+                }
                 let Some(cell) = side.get(offset) else {
                     unreachable_side()
                 };

@@ -27,7 +27,7 @@ use std::hash::BuildHasher;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use hashbrown::HashTable;
@@ -379,6 +379,7 @@ impl<S, X, E> Store<S, X, E> {
             live: AtomicUsize::new(1),
             slots: Chunks::new(1),
             sides: Chunks::new(1),
+            any_side: AtomicBool::new(false),
         });
         Self {
             arena: NonNull::from(Box::leak(arena)),
@@ -674,6 +675,52 @@ impl<'a> Key<'a> {
             (Some(id), Some(column)) => unsafe { column.cell(id.load(Ordering::Relaxed)) }.piece(),
             _ => "",
         }
+    }
+
+    /// Appends every label's [`piece`](Self::piece), in label order, to `out`: a series' label
+    /// text but for its closing quote (and any constant labels before it).
+    ///
+    /// What a scrape does for every series, so written by hand: an inline piece is copied as
+    /// its cell's whole inline array, a copy of fixed size that compiles to a few vector moves
+    /// where a copy of the piece's own length is a call to `memcpy`.
+    #[inline]
+    pub fn push_pieces(&self, out: &mut Vec<u8>) {
+        // Room for every piece at its inline size, reserved once: then the copies below only
+        // move bytes and a local length, with no capacity check or length store between them
+        // (a chain of dependent loads and stores per piece otherwise, measured).
+        let room = self.words.len() * INLINE;
+        out.reserve(room);
+        let mut end = out.len();
+        for (id, column) in self.words.iter().zip(self.columns) {
+            // SAFETY: a key's ids are published with it (see `Column::value`).
+            let cell = unsafe { column.cell(id.load(Ordering::Relaxed)) };
+            if cell.heap.is_some() {
+                // SAFETY: the bytes up to `end` were written by the copies below.
+                unsafe { out.set_len(end) };
+                out.extend_from_slice(cell.piece().as_bytes());
+                out.reserve(room);
+                end = out.len();
+                continue;
+            }
+            // SAFETY: the last `reserve` left room for `INLINE` bytes per piece after the
+            // length it saw, and each inline piece since moved `end` by at most `INLINE`
+            // (`len <= INLINE` for an inline piece, see `Value::new`), so `INLINE` more bytes
+            // at `end` are within the capacity. Only the piece's `len` bytes count as written.
+            unsafe {
+                ptr::copy_nonoverlapping(cell.inline.as_ptr(), out.as_mut_ptr().add(end), INLINE);
+            }
+            end += cell.len as usize;
+        }
+        // SAFETY: every byte up to `end` was written above (or was there before).
+        unsafe { out.set_len(end) };
+    }
+
+    /// [`push_pieces`](Self::push_pieces) into a `String`.
+    #[inline]
+    pub fn push_pieces_str(&self, out: &mut String) {
+        // SAFETY: pieces are whole UTF-8 strings (copied from `&str`s by `Value::new`), so
+        // appending them leaves the string valid.
+        self.push_pieces(unsafe { out.as_mut_vec() });
     }
 
     /// The number of values.

@@ -42,9 +42,9 @@
 pub use vitals_core::{
     default_registry, exponential_buckets, linear_buckets, Collector, Counter, Descriptor,
     DynamicLabels, Error, ErrorKind, Exemplar, Family, FloatCounter, FloatGauge, Gauge, Histogram,
-    HistogramOptions, Info, LabelSet, LabelValue, Metric, MetricBuilder, MetricFamily, MetricType,
-    Number, Observe, Registry, RegistryBuilder, Result, SeriesValue, ShardedCounter, StateSet,
-    StateSetOptions, Summary, SummaryOptions, Timer, Unknown, Visitor, DEFAULT_BUCKETS,
+    HistogramOptions, Info, LabelSet, LabelText, LabelValue, Metric, MetricBuilder, MetricFamily,
+    MetricType, Number, Observe, Registry, RegistryBuilder, Result, SeriesValue, ShardedCounter,
+    StateSet, StateSetOptions, Summary, SummaryOptions, Timer, Unknown, Visitor, DEFAULT_BUCKETS,
 };
 
 /// What encoders and other visitors read at scrape time.

@@ -39,7 +39,9 @@
 use std::fmt::Write as _;
 use std::ops::Deref;
 
-use vitals_core::{Descriptor, MetricType, Number, Registry, RegistryScope, SeriesValue, Visitor};
+use vitals_core::{
+    Descriptor, LabelText, MetricType, Number, Registry, RegistryScope, SeriesValue, Visitor,
+};
 use vitals_expfmt::number::{write_go_float, write_i64, write_u64};
 use vitals_expfmt::parse::{parse, Family, FamilyType, Sample, Syntax};
 use vitals_expfmt::{encode_to_string, Format};
@@ -500,7 +502,7 @@ impl Exposition {
             fn family(&mut self, desc: &Descriptor) {
                 self.0.push((desc.name().to_owned(), desc.metric_type()));
             }
-            fn series(&mut self, _: &str, _: &SeriesValue<'_>) {}
+            fn series(&mut self, _: &LabelText<'_>, _: &SeriesValue<'_>) {}
         }
         let mut types = Types(Vec::new());
         registry.visit(&mut types);

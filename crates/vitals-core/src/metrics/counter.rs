@@ -5,7 +5,7 @@ use vitals_index::Shared;
 
 use super::{sealed, slot_handle, Metric};
 use crate::atomic::{unix_now, AtomicF64};
-use crate::collect::{MetricType, Number, SeriesValue, Visitor};
+use crate::collect::{LabelText, MetricType, Number, SeriesValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exemplar::{Exemplar, LazySlot};
 use crate::self_metrics::{record, DropReason};
@@ -179,6 +179,48 @@ impl Default for Counter {
     }
 }
 
+/// Reports a counter series. Its exemplar, if its chunk of series has any side data, is read
+/// in a function of its own: an `Option<Exemplar>` is a few hundred bytes, and building one in
+/// the common case (no exemplar anywhere in the family) measured 2 ns of a 38 ns encode.
+#[inline]
+fn visit_counter(
+    labels: &LabelText<'_>,
+    visitor: &mut dyn Visitor,
+    value: Number,
+    created: f64,
+    side: Option<&LazySlot>,
+) {
+    #[inline(never)]
+    fn with_exemplar(
+        labels: &LabelText<'_>,
+        visitor: &mut dyn Visitor,
+        value: Number,
+        created: f64,
+        side: &LazySlot,
+    ) {
+        let exemplar = side.load();
+        visitor.series(
+            labels,
+            &SeriesValue::Counter {
+                value,
+                created: Some(created),
+                exemplar: exemplar.as_ref(),
+            },
+        );
+    }
+    match side {
+        Some(side) => with_exemplar(labels, visitor, value, created, side),
+        None => visitor.series(
+            labels,
+            &SeriesValue::Counter {
+                value,
+                created: Some(created),
+                exemplar: None,
+            },
+        ),
+    }
+}
+
 impl sealed::Sealed for Counter {}
 
 impl Metric for Counter {
@@ -197,15 +239,14 @@ impl Metric for Counter {
 
     slot_handle!();
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.side_if_any().and_then(LazySlot::load);
-        visitor.series(
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
+        let value = Number::U64(self.get());
+        visit_counter(
             labels,
-            &SeriesValue::Counter {
-                value: Number::U64(self.get()),
-                created: Some(self.inner.created),
-                exemplar: exemplar.as_ref(),
-            },
+            visitor,
+            value,
+            self.inner.created,
+            self.inner.side_if_any(),
         );
     }
 
@@ -439,15 +480,14 @@ impl Metric for FloatCounter {
 
     slot_handle!();
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
-        let exemplar = self.inner.side_if_any().and_then(LazySlot::load);
-        visitor.series(
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
+        let value = Number::F64(self.get());
+        visit_counter(
             labels,
-            &SeriesValue::Counter {
-                value: Number::F64(self.get()),
-                created: Some(self.inner.created),
-                exemplar: exemplar.as_ref(),
-            },
+            visitor,
+            value,
+            self.inner.created,
+            self.inner.side_if_any(),
         );
     }
 

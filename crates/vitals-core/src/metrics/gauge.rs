@@ -4,7 +4,7 @@ use vitals_index::Shared;
 
 use super::{sealed, slot_handle, Metric};
 use crate::atomic::{unix_now, AtomicF64};
-use crate::collect::{MetricType, Number, SeriesValue, Visitor};
+use crate::collect::{LabelText, MetricType, Number, SeriesValue, Visitor};
 
 /// An integer value that goes up and down, such as requests in flight.
 ///
@@ -141,7 +141,7 @@ impl Metric for Gauge {
         Self::new()
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Gauge(Number::I64(self.get())));
     }
 
@@ -267,7 +267,7 @@ impl Metric for FloatGauge {
         Self::new()
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Gauge(Number::F64(self.get())));
     }
 

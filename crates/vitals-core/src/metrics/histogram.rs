@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use super::{boxed_handle, sealed, Metric};
 use crate::atomic::{unix_now, AtomicF64};
-use crate::collect::{Counts, Exemplars, HistogramValue, MetricType, SeriesValue, Visitor};
+use crate::collect::{
+    Counts, Exemplars, HistogramValue, LabelText, MetricType, SeriesValue, Visitor,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::exemplar::{Exemplar, LazySlots};
 use crate::self_metrics::{record, DropReason};
@@ -361,7 +363,7 @@ impl Metric for Histogram {
         Self::new(options)
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(
             labels,
             &SeriesValue::Histogram(HistogramValue {

@@ -1,5 +1,5 @@
 use super::{boxed_handle, sealed, Metric};
-use crate::collect::{MetricType, SeriesValue, Visitor};
+use crate::collect::{LabelText, MetricType, SeriesValue, Visitor};
 
 /// One series of an info metric: its labels are the information (a version, a commit), its
 /// value is always 1. Exposed as `<name>_info`; a gauge in Prometheus text 0.0.4.
@@ -31,7 +31,7 @@ impl Metric for Info {
         Self::default()
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Info);
     }
 

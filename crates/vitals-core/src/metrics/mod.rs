@@ -26,7 +26,7 @@ pub use unknown::Unknown;
 
 use vitals_index::{Entry, Shared};
 
-use crate::collect::{MetricType, Visitor};
+use crate::collect::{LabelText, MetricType, Visitor};
 
 mod sealed {
     pub trait Sealed {}
@@ -77,8 +77,9 @@ pub trait Metric: Clone + Send + Sync + 'static + sealed::Sealed {
     #[doc(hidden)]
     fn as_stored(&self) -> Option<Self::Stored>;
 
-    /// Reports this series' current value to `visitor`.
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor);
+    /// Reports this series' current value to `visitor`, under label text `labels` (for a
+    /// handle of its own, `&LabelText::default()`: no labels).
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor);
 
     /// Whether `other` is a handle to the same series (not merely an equal value).
     fn same_series(&self, other: &Self) -> bool;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{boxed_handle, sealed, Metric};
 use crate::atomic::unix_now;
-use crate::collect::{MetricType, Number, SeriesValue, Visitor};
+use crate::collect::{LabelText, MetricType, Number, SeriesValue, Visitor};
 
 /// A counter for one total that many threads increment at once: each increment goes to one of
 /// several cache-line-sized shards chosen by the calling thread, and a read sums the shards
@@ -142,7 +142,7 @@ impl Metric for ShardedCounter {
         Self::new()
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(
             labels,
             &SeriesValue::Counter {

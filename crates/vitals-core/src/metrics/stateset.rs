@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::{boxed_handle, sealed, Metric};
-use crate::collect::{Flags, MetricType, SeriesValue, StateSetValue, Visitor};
+use crate::collect::{Flags, LabelText, MetricType, SeriesValue, StateSetValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::self_metrics::{record, DropReason};
 
@@ -147,7 +147,7 @@ impl Metric for StateSet {
         Self::new(options)
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(
             labels,
             &SeriesValue::StateSet(StateSetValue {

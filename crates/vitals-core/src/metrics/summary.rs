@@ -6,7 +6,7 @@ use sketches_ddsketch::{Config, DDSketch};
 
 use super::{boxed_handle, sealed, Metric};
 use crate::atomic::{unix_now, AtomicF64};
-use crate::collect::{MetricType, SeriesValue, SummaryValue, Visitor};
+use crate::collect::{LabelText, MetricType, SeriesValue, SummaryValue, Visitor};
 use crate::error::{Error, ErrorKind, Result};
 use crate::self_metrics::{record, DropReason};
 
@@ -358,7 +358,7 @@ impl Metric for Summary {
         Self::new(options)
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         // Read count before the quantiles: an observation racing the scrape then shows up in the
         // quantiles sooner rather than in a count the quantiles do not reflect.
         let count = self.count();

@@ -2,7 +2,7 @@ use vitals_index::Shared;
 
 use super::{sealed, slot_handle, Metric};
 use crate::atomic::AtomicF64;
-use crate::collect::{MetricType, Number, SeriesValue, Visitor};
+use crate::collect::{LabelText, MetricType, Number, SeriesValue, Visitor};
 
 /// A value of no declared type: OpenMetrics `unknown`, Prometheus text `untyped`. Use it for
 /// values relayed from a system that does not say whether they are counters or gauges.
@@ -65,7 +65,7 @@ impl Metric for Unknown {
         Self::new()
     }
 
-    fn visit(&self, labels: &str, visitor: &mut dyn Visitor) {
+    fn visit(&self, labels: &LabelText<'_>, visitor: &mut dyn Visitor) {
         visitor.series(labels, &SeriesValue::Unknown(Number::F64(self.get())));
     }
 

@@ -386,7 +386,7 @@ fn collector_clash_is_dropped_and_counted() {
         fn family(&mut self, desc: &vitals_core::Descriptor) {
             self.0.push(desc.name().to_owned());
         }
-        fn series(&mut self, _: &str, _: &vitals_core::SeriesValue<'_>) {}
+        fn series(&mut self, _: &vitals_core::LabelText<'_>, _: &vitals_core::SeriesValue<'_>) {}
     }
 
     let r = Registry::new();
@@ -505,7 +505,7 @@ fn family_names(r: &Registry) -> Vec<String> {
         fn family(&mut self, desc: &vitals_core::Descriptor) {
             self.0.push(desc.name().to_owned());
         }
-        fn series(&mut self, _: &str, _: &vitals_core::SeriesValue<'_>) {}
+        fn series(&mut self, _: &vitals_core::LabelText<'_>, _: &vitals_core::SeriesValue<'_>) {}
     }
     let mut names = Names(Vec::new());
     r.visit(&mut names);
