@@ -31,6 +31,8 @@ pub(crate) struct OpenMetricsEncoder<'a> {
     pub(crate) name: String,
     /// The current histogram family's `le` values, formatted once for all its series.
     pub(crate) bounds: BoundCache,
+    /// A series' label text, for the instruments of many samples (see `series`).
+    pub(crate) labels: String,
 }
 
 impl Visitor for OpenMetricsEncoder<'_> {
@@ -83,9 +85,19 @@ impl Visitor for OpenMetricsEncoder<'_> {
                 self.sample("_info", labels, None);
                 self.out.extend_from_slice(b"1\n");
             }
-            SeriesValue::Histogram(h) => self.histogram(labels, h),
-            SeriesValue::Summary(s) => self.summary(labels, s),
-            SeriesValue::StateSet(s) => self.state_set(labels, s),
+            // Many samples, each with the series' labels: written once, then copied whole
+            // (a histogram's 15 samples measured slower written piece by piece).
+            SeriesValue::Histogram(_) | SeriesValue::Summary(_) | SeriesValue::StateSet(_) => {
+                let mut buf = std::mem::take(&mut self.labels);
+                let labels = labels.rendered(&mut buf);
+                match value {
+                    SeriesValue::Histogram(h) => self.histogram(&labels, h),
+                    SeriesValue::Summary(s) => self.summary(&labels, s),
+                    SeriesValue::StateSet(s) => self.state_set(&labels, s),
+                    _ => {}
+                }
+                self.labels = buf;
+            }
             _ => {}
         }
     }
