@@ -435,28 +435,6 @@ impl<'a> LabelText<'a> {
         }
     }
 
-    /// The same text, written into `buf` (cleared first) unless it is written already: for a
-    /// visitor that writes it many times over, such as once per histogram bucket, which then
-    /// copies it whole each time rather than piece by piece.
-    ///
-    /// ```
-    /// use vitals_core::collect::LabelText;
-    ///
-    /// let mut buf = String::from("left over");
-    /// let labels = LabelText::new(r#"le="1""#);
-    /// assert_eq!(labels.rendered(&mut buf).to_string(), r#"le="1""#);
-    /// ```
-    pub fn rendered<'b>(&'b self, buf: &'b mut String) -> LabelText<'b> {
-        match self.0 {
-            TextRepr::Text(text) => LabelText::new(text),
-            _ => {
-                buf.clear();
-                self.push_to(buf);
-                LabelText::new(buf)
-            }
-        }
-    }
-
     /// Calls `f` with the text as a `&str`: the text itself when it is written already, else
     /// written into a buffer kept per thread (so this allocates nothing once warm).
     pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {

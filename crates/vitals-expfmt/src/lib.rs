@@ -61,7 +61,7 @@ pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
 }
 
 /// An encoder for one format that keeps its scratch space (the current family's names, a
-/// histogram family's formatted bounds, a series' label text) from one scrape to the next: once it has encoded a
+/// histogram family's formatted bounds) from one scrape to the next: once it has encoded a
 /// registry, encoding it again allocates nothing, as long as `out` is reused too and no
 /// family's name or bounds outgrow what it has seen.
 ///
@@ -86,7 +86,6 @@ pub struct Encoder {
     name: String,
     family: String,
     bounds: bounds::BoundCache,
-    labels: String,
 }
 
 impl Encoder {
@@ -97,7 +96,6 @@ impl Encoder {
             name: String::new(),
             family: String::new(),
             bounds: bounds::BoundCache::default(),
-            labels: String::new(),
         }
     }
 
@@ -114,13 +112,11 @@ impl Encoder {
                     out,
                     name: std::mem::take(&mut self.name),
                     bounds: std::mem::take(&mut self.bounds),
-                    labels: std::mem::take(&mut self.labels),
                 };
                 registry.visit(&mut encoder);
                 encoder.out.extend_from_slice(b"# EOF\n");
                 self.name = encoder.name;
                 self.bounds = encoder.bounds;
-                self.labels = encoder.labels;
             }
             Format::Json => {
                 let mut encoder = json::JsonEncoder::new(out);
@@ -133,13 +129,11 @@ impl Encoder {
                     name: std::mem::take(&mut self.name),
                     family: std::mem::take(&mut self.family),
                     bounds: std::mem::take(&mut self.bounds),
-                    labels: std::mem::take(&mut self.labels),
                 };
                 registry.visit(&mut encoder);
                 self.name = encoder.name;
                 self.family = encoder.family;
                 self.bounds = encoder.bounds;
-                self.labels = encoder.labels;
             }
         }
     }
