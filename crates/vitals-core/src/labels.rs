@@ -266,7 +266,7 @@ pub(crate) trait Values {
         let mut label = 0;
         let mut equal = true;
         self.for_each(|value| {
-            equal = equal && label < key.len() && same_str(key.get(label), value);
+            equal = equal && key.value_is(label, value);
             label += 1;
         });
         equal && label == key.len()
@@ -289,7 +289,7 @@ impl Values for [&str] {
         }
         // A `for` loop rather than `all`: profiles showed `all`'s `try_fold` left as a call.
         for (label, value) in self.iter().enumerate() {
-            if !same_str(key.get(label), value) {
+            if !key.value_is(label, value) {
                 return false;
             }
         }
@@ -307,12 +307,6 @@ impl Values for Key<'_> {
     }
 }
 
-/// Whether a label's stored and looked-up values are equal.
-#[inline(always)]
-fn same_str(stored: &str, value: &str) -> bool {
-    stored.len() == value.len() && same_bytes(stored.as_bytes(), value.as_bytes())
-}
-
 /// Adapts a [`LabelSet`] to [`Values`].
 pub(crate) struct SetValues<'a, L>(pub(crate) &'a L);
 
@@ -320,32 +314,6 @@ impl<L: LabelSet> Values for SetValues<'_, L> {
     #[inline]
     fn for_each(&self, mut f: impl FnMut(&str)) {
         self.0.visit_values(&mut f);
-    }
-}
-
-/// `a == b` for slices of equal length, without a call to `memcmp` for the short values labels
-/// almost always are: up to 16 bytes are two overlapping word compares.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    match a.len() {
-        0..=3 => {
-            a.first() == b.first()
-                && a.get(a.len() / 2) == b.get(b.len() / 2)
-                && a.last() == b.last()
-        }
-        4..=7 => {
-            a.first_chunk::<4>() == b.first_chunk::<4>()
-                && a.last_chunk::<4>() == b.last_chunk::<4>()
-        }
-        8..=16 => {
-            a.first_chunk::<8>() == b.first_chunk::<8>()
-                && a.last_chunk::<8>() == b.last_chunk::<8>()
-        }
-        17..=32 => {
-            a.first_chunk::<16>() == b.first_chunk::<16>()
-                && a.last_chunk::<16>() == b.last_chunk::<16>()
-        }
-        _ => a == b,
     }
 }
 
@@ -524,21 +492,6 @@ mod tests {
             assert_eq!(values.equals_key(&key), equal, "{values:?}");
             // The generic path (used by label sets) agrees with the slice fast path.
             assert_eq!(Generic(values).equals_key(&key), equal, "{values:?}");
-        }
-    }
-
-    #[test]
-    fn short_compares_agree_with_slice_equality_at_every_length() {
-        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
-        for len in 0..=40 {
-            let a = &base[..len];
-            assert!(same_bytes(a, a));
-            // One byte changed, at each position: always seen.
-            for at in 0..len {
-                let mut b = a.to_vec();
-                b[at] ^= 0x20;
-                assert!(!same_bytes(a, &b), "len {len}, byte {at}");
-            }
         }
     }
 

@@ -357,6 +357,50 @@ fn pieces_are_the_prefix_then_the_escaped_value_and_lookups_compare_the_value() 
 }
 
 #[test]
+fn value_is_agrees_with_string_equality_at_every_length_inline_or_not() {
+    // A prefix of 8 bytes: values up to 27 bytes are inline (35 in all), longer ones on the
+    // heap; values that need escaping are on the heap at any length.
+    let store: Store<u64> = Store::with_pieces(&["route=\"", "\",x=\""], false);
+    let base: String = (0..48u8).map(|i| char::from(b'a' + i % 26)).collect();
+    let mut stored = Vec::new();
+    {
+        let mut locked = store.lock();
+        for len in 0..=base.len() {
+            for value in [base[..len].to_owned(), format!("\"{}", &base[..len])] {
+                let values = [value.as_str(), "x"];
+                let index = locked
+                    .insert(hash(&values), 0, &values, rehash)
+                    .unwrap()
+                    .index();
+                stored.push((index, value));
+            }
+        }
+    }
+    let locked = store.lock();
+    for (index, value) in &stored {
+        let found = locked.get(hash(&[value, "x"]), eq(&[value, "x"])).unwrap();
+        assert_eq!(found.index(), *index);
+        let key = found.key();
+        assert!(key.value_is(0, value) && key.value_is(1, "x"), "{value:?}");
+        assert!(!key.value_is(2, ""), "past the last label");
+        // Shorter, longer, and one byte changed at each position: never equal.
+        assert!(value.is_empty() || !key.value_is(0, &value[..value.len() - 1]));
+        assert!(!key.value_is(0, &format!("{value}a")));
+        for at in 0..value.len() {
+            let mut changed = value.clone().into_bytes();
+            changed[at] ^= 0x20;
+            let changed = String::from_utf8(changed).unwrap();
+            assert!(!key.value_is(0, &changed), "{value:?} at {at}");
+        }
+        // Nor is the prefix, or the escaped text, taken for the value.
+        assert!(!key.value_is(0, &format!("route=\"{value}")));
+        if value.starts_with('"') {
+            assert!(!key.value_is(0, &value.replace('"', "\\\"")));
+        }
+    }
+}
+
+#[test]
 fn a_store_without_prefixes_keeps_each_value_escaped_as_its_piece() {
     let store: Store<u64> = Store::new(2, false);
     let values = ["plain", "say \"hi\""];
