@@ -310,9 +310,15 @@ fn values_are_interned_once_and_their_ids_reused_after_the_last_series_goes() {
 
 // --- Pieces ---
 
-/// A series' label text as a family writes it: its pieces, then the closing quote.
+/// A series' label text as a family writes it: its pieces, then the closing quote. Written
+/// by `push_pieces` (after a few bytes already there, as an encoder's output has), and checked
+/// against the pieces one by one.
 fn text(key: &Key<'_>) -> String {
-    let mut text: String = (0..key.len()).map(|label| key.piece(label)).collect();
+    let mut text = String::from("name{");
+    key.push_pieces_str(&mut text);
+    let mut text = text.split_off("name{".len());
+    let one_by_one: String = (0..key.len()).map(|label| key.piece(label)).collect();
+    assert_eq!(text, one_by_one);
     if !key.is_empty() {
         text.push('"');
     }
