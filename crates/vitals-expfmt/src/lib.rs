@@ -84,6 +84,7 @@ pub fn encode(registry: &Registry, format: Format, out: &mut Vec<u8>) {
 pub struct Encoder {
     format: Format,
     name: String,
+    sample_name: text::SampleName,
     family: String,
     bounds: bounds::BoundCache,
 }
@@ -94,6 +95,7 @@ impl Encoder {
         Self {
             format,
             name: String::new(),
+            sample_name: text::SampleName::default(),
             family: String::new(),
             bounds: bounds::BoundCache::default(),
         }
@@ -111,11 +113,13 @@ impl Encoder {
                 let mut encoder = openmetrics::OpenMetricsEncoder {
                     out,
                     name: std::mem::take(&mut self.name),
+                    line_name: std::mem::take(&mut self.sample_name),
                     bounds: std::mem::take(&mut self.bounds),
                 };
                 registry.visit(&mut encoder);
                 encoder.out.extend_from_slice(b"# EOF\n");
                 self.name = encoder.name;
+                self.sample_name = encoder.line_name;
                 self.bounds = encoder.bounds;
             }
             Format::Json => {
@@ -126,12 +130,12 @@ impl Encoder {
             _ => {
                 let mut encoder = text::TextEncoder {
                     out,
-                    name: std::mem::take(&mut self.name),
+                    name: std::mem::take(&mut self.sample_name),
                     family: std::mem::take(&mut self.family),
                     bounds: std::mem::take(&mut self.bounds),
                 };
                 registry.visit(&mut encoder);
-                self.name = encoder.name;
+                self.sample_name = encoder.name;
                 self.family = encoder.family;
                 self.bounds = encoder.bounds;
             }

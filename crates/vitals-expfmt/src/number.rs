@@ -140,32 +140,64 @@ const PAIRS: &[u8; 200] = b"\
 /// a time stalls.
 #[inline]
 pub fn write_u64(out: &mut Vec<u8>, v: u64) {
-    let len = v.checked_ilog10().map_or(1, |log| log as usize + 1);
     let start = out.len();
     out.extend_from_slice(&[b'0'; 20]);
-    if let Some(digits) = out.get_mut(start..start + len) {
-        let mut end = len;
-        let mut rest = v;
-        while rest >= 100 {
-            let pair = (rest % 100) as usize * 2;
-            rest /= 100;
-            end -= 2;
-            if let (Some(to), Some(from)) =
-                (digits.get_mut(end..end + 2), PAIRS.get(pair..pair + 2))
-            {
-                to.copy_from_slice(from);
-            }
-        }
-        if rest >= 10 {
-            let pair = rest as usize * 2;
-            if let (Some(to), Some(from)) = (digits.get_mut(..2), PAIRS.get(pair..pair + 2)) {
-                to.copy_from_slice(from);
-            }
-        } else if let Some(first) = digits.first_mut() {
-            *first = b'0' + rest as u8;
+    let len = out
+        .get_mut(start..)
+        .and_then(|to| to.first_chunk_mut())
+        .map_or(0, |to| digits(to, v));
+    out.truncate(start + len);
+}
+
+/// Appends `}` (when `braced`, closing a label set), a space, `v` and a newline: the end of a
+/// sample line of an integer value, which is most lines of most scrapes. As [`write_u64`],
+/// but the bytes around the digits go in the same append: one capacity check for the line's
+/// end rather than three.
+#[inline]
+pub(crate) fn write_u64_line_end(out: &mut Vec<u8>, braced: bool, v: u64) {
+    let start = out.len();
+    out.extend_from_slice(&[b'0'; 24]);
+    let Some(end) = out
+        .get_mut(start..)
+        .and_then(|to| to.first_chunk_mut::<24>())
+    else {
+        return;
+    };
+    end[0] = b'}';
+    let at = usize::from(braced);
+    end[at] = b' ';
+    let len = end
+        .get_mut(at + 1..)
+        .and_then(|to| to.first_chunk_mut())
+        .map_or(0, |to| digits(to, v));
+    let line = at + 1 + len;
+    end[line] = b'\n';
+    out.truncate(start + line + 1);
+}
+
+/// Writes `v`'s digits at the start of `to`, two at a time from the right; returns how many.
+#[inline]
+fn digits(to: &mut [u8; 20], v: u64) -> usize {
+    let len = v.checked_ilog10().map_or(1, |log| log as usize + 1);
+    let mut end = len;
+    let mut rest = v;
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        end -= 2;
+        if let (Some(to), Some(from)) = (to.get_mut(end..end + 2), PAIRS.get(pair..pair + 2)) {
+            to.copy_from_slice(from);
         }
     }
-    out.truncate(start + len);
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        if let (Some(to), Some(from)) = (to.get_mut(..2), PAIRS.get(pair..pair + 2)) {
+            to.copy_from_slice(from);
+        }
+    } else {
+        to[0] = b'0' + rest as u8;
+    }
+    len
 }
 
 /// Appends a signed integer exactly.
@@ -263,6 +295,14 @@ mod tests {
             let mut out = b"x".to_vec();
             write_u64(&mut out, v);
             assert_eq!(out, format!("x{v}").as_bytes(), "{v}");
+            // A line's end, after a label set's closing quote or after a bare name, ending
+            // exactly at the newline whatever the capacity left.
+            for (braced, want) in [(true, format!("x\"}} {v}\n")), (false, format!("x {v}\n"))] {
+                let mut out = Vec::with_capacity(2);
+                out.extend_from_slice(if braced { b"x\"" } else { b"x" });
+                write_u64_line_end(&mut out, braced, v);
+                assert_eq!(String::from_utf8(out).unwrap(), want);
+            }
             for signed in [v as i64, (v as i64).wrapping_neg(), i64::MIN, i64::MAX] {
                 let mut out = Vec::new();
                 write_i64(&mut out, signed);
@@ -280,6 +320,10 @@ mod tests {
             out.push(b' ');
             write_i64(&mut out, s);
             proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format!("{v} {s}"));
+            let mut line = b"a".to_vec();
+            write_u64_line_end(&mut line, true, v);
+            write_u64_line_end(&mut line, false, v);
+            proptest::prop_assert_eq!(String::from_utf8(line).unwrap(), format!("a}} {v}\n {v}\n"));
         }
 
         /// Whatever the value, the text parses back to exactly the same float.

@@ -18,17 +18,20 @@
 use std::io::Write as _;
 
 use vitals_core::collect::{HistogramValue, StateSetValue, SummaryValue};
-use vitals_core::{Descriptor, Exemplar, LabelText, Number, SeriesValue, Visitor};
+use vitals_core::{Descriptor, Exemplar, LabelText, MetricType, Number, SeriesValue, Visitor};
 
 use crate::bounds::BoundCache;
 use crate::escape;
 use crate::number::{write_canonical_float, write_go_float, write_i64, write_u64};
-use crate::text::{write_labels, Extra, ManySamples};
+use crate::text::{write_buckets, write_labels, write_line, Extra, ManySamples, SampleName};
 
 /// Encodes a registry as OpenMetrics into `out` (appending); the caller writes `# EOF`.
 pub(crate) struct OpenMetricsEncoder<'a> {
     pub(crate) out: &'a mut Vec<u8>,
     pub(crate) name: String,
+    /// The current family's name with the suffix of its one-value samples (`foo_total` for a
+    /// counter), for [`write_line`].
+    pub(crate) line_name: SampleName,
     /// The current histogram family's `le` values, formatted once for all its series.
     pub(crate) bounds: BoundCache,
 }
@@ -37,6 +40,11 @@ impl Visitor for OpenMetricsEncoder<'_> {
     fn family(&mut self, desc: &Descriptor) {
         self.name.clear();
         self.name.push_str(desc.name());
+        let suffix = match desc.metric_type() {
+            MetricType::Counter => "_total",
+            _ => "",
+        };
+        self.line_name.set(desc.name(), suffix);
         self.out.extend_from_slice(b"# TYPE ");
         self.out.extend_from_slice(self.name.as_bytes());
         self.out.push(b' ');
@@ -67,17 +75,19 @@ impl Visitor for OpenMetricsEncoder<'_> {
                 exemplar,
                 ..
             } => {
-                self.sample("_total", labels, None);
-                self.number(*value);
-                if let Some(exemplar) = exemplar {
-                    self.exemplar(exemplar);
+                match exemplar {
+                    None => write_line(self.out, &self.line_name, labels, *value),
+                    Some(exemplar) => {
+                        self.sample("_total", labels, None);
+                        self.number(*value);
+                        write_exemplar(self.out, exemplar);
+                        self.out.push(b'\n');
+                    }
                 }
                 self.created(labels, *created);
             }
             SeriesValue::Gauge(value) | SeriesValue::Unknown(value) => {
-                self.sample("", labels, None);
-                self.number(*value);
-                self.out.push(b'\n');
+                write_line(self.out, &self.line_name, labels, *value);
             }
             SeriesValue::Info => {
                 self.sample("_info", labels, None);
@@ -107,56 +117,53 @@ impl OpenMetricsEncoder<'_> {
         }
     }
 
-    /// Ends the previous line and writes `_created` when known.
+    /// Writes `_created` when known.
     fn created(&mut self, labels: &LabelText<'_>, created: Option<f64>) {
-        self.out.push(b'\n');
         if let Some(created) = created {
             self.sample("_created", labels, None);
             write_go_float(self.out, created);
             self.out.push(b'\n');
         }
     }
+}
 
-    /// Writes ` # {labels} value timestamp` after a sample's value.
-    fn exemplar(&mut self, exemplar: &Exemplar) {
-        self.out.extend_from_slice(b" # {");
-        for (i, (name, value)) in exemplar.labels().enumerate() {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            self.out.extend_from_slice(name.as_bytes());
-            self.out.extend_from_slice(b"=\"");
-            escape::label_value(self.out, value);
-            self.out.push(b'"');
+/// Writes ` # {labels} value timestamp` after a sample's value.
+fn write_exemplar(out: &mut Vec<u8>, exemplar: &Exemplar) {
+    out.extend_from_slice(b" # {");
+    for (i, (name, value)) in exemplar.labels().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        self.out.extend_from_slice(b"} ");
-        write_go_float(self.out, exemplar.value());
-        self.out.push(b' ');
-        // Plain decimal (Rust's shortest round-trip digits, never an exponent), not Go's `%g`:
-        // the reference Python parser reads `1.7254123451234567e+09` as 1.725 seconds. A `Vec`
-        // cannot fail to take the bytes.
-        let _ = write!(self.out, "{}", exemplar.timestamp());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        escape::label_value(out, value);
+        out.push(b'"');
     }
+    out.extend_from_slice(b"} ");
+    write_go_float(out, exemplar.value());
+    out.push(b' ');
+    // Plain decimal (Rust's shortest round-trip digits, never an exponent), not Go's `%g`:
+    // the reference Python parser reads `1.7254123451234567e+09` as 1.725 seconds. A `Vec`
+    // cannot fail to take the bytes.
+    let _ = write!(out, "{}", exemplar.timestamp());
 }
 
 impl ManySamples for OpenMetricsEncoder<'_> {
     fn histogram(&mut self, labels: &LabelText<'_>, h: &HistogramValue<'_>) {
         let mut bounds = std::mem::take(&mut self.bounds);
         bounds.prepare(h.bounds, write_canonical_float);
-        let mut bucket = 0;
-        let count = h.for_each_cumulative(|_, cumulative| {
-            self.sample(
-                "_bucket",
-                labels,
-                Some(Extra::Raw("le", bounds.get(bucket))),
-            );
-            write_u64(self.out, cumulative);
-            if let Some(exemplar) = h.exemplars.get(bucket) {
-                self.exemplar(&exemplar);
-            }
-            bucket += 1;
-            self.out.push(b'\n');
-        });
+        let count = write_buckets(
+            self.out,
+            self.name.as_bytes(),
+            labels,
+            &bounds,
+            h,
+            |out, i| {
+                if let Some(exemplar) = h.exemplars.get(i) {
+                    write_exemplar(out, &exemplar);
+                }
+            },
+        );
         self.bounds = bounds;
         // OpenMetrics: `_sum` is counter-like (never negative or NaN) and absent when a bucket
         // bound is negative; `_count` appears only together with `_sum`. Once a negative value
