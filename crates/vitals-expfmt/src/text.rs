@@ -52,7 +52,9 @@ impl Visitor for TextEncoder<'_> {
         match value {
             SeriesValue::Counter { value, .. }
             | SeriesValue::Gauge(value)
-            | SeriesValue::Unknown(value) => return self.line(labels, *value),
+            | SeriesValue::Unknown(value) => {
+                return write_line(self.out, &self.name, labels, *value);
+            }
             SeriesValue::Info => {
                 self.sample("", labels, None);
                 self.out.push(b'1');
@@ -133,12 +135,6 @@ pub(crate) enum Extra<'a> {
 }
 
 impl TextEncoder<'_> {
-    /// Writes a counter, gauge or untyped series' one sample line (see [`write_line`]).
-    #[inline]
-    fn line(&mut self, labels: &LabelText<'_>, value: Number) {
-        write_line(self.out, &self.name, labels, value);
-    }
-
     /// Writes `name+suffix{labels,extra} ` (with the trailing space before the value).
     fn sample(&mut self, suffix: &str, labels: &LabelText<'_>, extra: Option<Extra<'_>>) {
         self.out.extend_from_slice(self.name.name());
